@@ -1,0 +1,1 @@
+"""Unsigned credential documents (JSON-LD, XML) and the human-readable rendering. No keys here."""
