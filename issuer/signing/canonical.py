@@ -1,0 +1,141 @@
+"""RDFC-1.0 canonical N-Quads of a JSON-LD document, refusing anything JSON-LD would drop or rewrite.
+
+pyld 3.3 has no ``safe`` mode (jsonld.js's option): the checks here play its part. Expansion
+runs with an ``on_property_dropped`` handler and no base IRI, so a term the contexts do not
+define, an undefined type and a relative IRI all stay visible in the expanded form, where they
+are refused before pyld's RDF conversion would silently skip them.
+"""
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import urlsplit
+
+from pyld import jsonld
+
+from issuer.credentials.contexts import load_document
+from issuer.errors import InvalidDocument, IssuerError
+
+# Controls that canonical N-Quads writers escape differently (pyld leaves most of them raw, writes
+# TAB as \t where RDFC-1.0 implementations write \u0009), C1 controls, and lone surrogates (not
+# encodable as UTF-8). LF and CR are allowed: every implementation writes them as \n and \r.
+_FORBIDDEN_TEXT = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# An absolute IRI: a scheme, then no character that IRIs (and N-Quads IRIREF) exclude
+_ABSOLUTE_IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|\\^`\x7f-\x9f]*$')
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+_RDFC_OPTIONS = {"algorithm": "URDNA2015", "format": "application/n-quads", "base": None,
+                 "documentLoader": load_document}
+
+
+def canonicalize(doc: dict) -> str:
+    """The RDFC-1.0 (URDNA2015) canonical N-Quads of ``doc``, using bundled contexts only.
+
+    :raise InvalidDocument: no ``@context``; text with control characters; a term or type the
+        contexts do not define; a relative or malformed IRI; any other JSON-LD error.
+    :raise UnknownContext: a context URL outside the bundled set (nothing is fetched).
+    """
+    if not isinstance(doc, dict):
+        raise InvalidDocument("a JSON-LD document must be a JSON object")
+    if not doc.get("@context"):
+        raise InvalidDocument("the document has no @context")
+    _check_json(doc, "")
+    expanded = _run(lambda: jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
+                    .expand(doc, {"documentLoader": load_document, "base": None}))
+    _check_expanded(expanded)
+    # the expanded form has no contexts left, so this second expansion loads nothing
+    return _run(lambda: jsonld.normalize(expanded, dict(_RDFC_OPTIONS)))
+
+
+def _run(step):
+    """Run a pyld step, translating its errors: ours (raised in the loader or handler) come back."""
+    try:
+        return step()
+    except jsonld.JsonLdError as exc:
+        cause = exc
+        while cause is not None:
+            if isinstance(cause, IssuerError):
+                raise cause from None
+            cause = cause.__cause__ or cause.__context__
+        code = getattr(exc, "code", None) or getattr(exc, "type", "error")
+        raise InvalidDocument(f"JSON-LD processing failed ({code})") from exc
+
+
+def _refuse_dropped(expanded_property) -> None:
+    if expanded_property is None:
+        raise InvalidDocument("a key that looks like a JSON-LD keyword is not one")
+    raise InvalidDocument(f"term {expanded_property!r} is not defined by the document's contexts",
+                          term=expanded_property)
+
+
+def _check_json(value, where: str) -> None:
+    """Refuse control characters and non-finite numbers anywhere, and nulls outside contexts."""
+    if isinstance(value, str):
+        if _FORBIDDEN_TEXT.search(value):
+            raise InvalidDocument(f"control character in the text at {where or '/'}", path=where)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise InvalidDocument(f"number at {where} is not finite", path=where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(key, where)
+            if item is None and key != "@context" and "/@context" not in where:
+                raise InvalidDocument(f"null value for {key!r} would be dropped", term=key)
+            _check_json(item, f"{where}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json(item, f"{where}/{index}")
+
+
+def _check_iri(iri, what: str, *, blank_ok: bool = True) -> None:
+    if not isinstance(iri, str):
+        raise InvalidDocument(f"{what} is not a string")
+    if iri.startswith("_:"):
+        if blank_ok:
+            return
+        raise InvalidDocument(f"{what} {iri!r} is a blank node")
+    if not _ABSOLUTE_IRI.match(iri):
+        raise InvalidDocument(f"{what} {iri!r} is not an absolute IRI", iri=iri)
+    parts = urlsplit(iri)
+    if parts.scheme.lower() in ("http", "https") and not (iri[len(parts.scheme):].startswith("://")
+                                                          and parts.hostname):
+        raise InvalidDocument(f"{what} {iri!r} is a malformed URL", iri=iri)
+
+
+def _check_expanded(element) -> None:
+    """Walk expanded JSON-LD: every IRI absolute and well formed, every type defined."""
+    if isinstance(element, list):
+        for item in element:
+            _check_expanded(item)
+        return
+    if not isinstance(element, dict):
+        return
+    if "@value" in element:
+        _check_value(element)
+        return
+    for key, value in element.items():
+        if key == "@id":
+            _check_iri(value, "identifier")
+        elif key == "@type":
+            for type_ in value:
+                if not (isinstance(type_, str) and (type_.startswith("_:")
+                                                    or _ABSOLUTE_IRI.match(type_))):
+                    raise InvalidDocument(f"type {type_!r} is not defined by the document's "
+                                          f"contexts", term=type_)
+                _check_iri(type_, "type")
+        elif key in ("@list", "@graph", "@included", "@set"):
+            _check_expanded(value)
+        elif key == "@reverse":
+            for prop, items in value.items():
+                _check_iri(prop, "property", blank_ok=False)
+                _check_expanded(items)
+        elif not key.startswith("@"):
+            _check_iri(key, "property", blank_ok=False)
+            _check_expanded(value)
+
+
+def _check_value(element: dict) -> None:
+    datatype = element.get("@type")
+    if datatype is not None and datatype != "@json":
+        _check_iri(datatype, "datatype", blank_ok=False)
+    language = element.get("@language")
+    if language is not None and not _LANGUAGE_TAG.match(language):
+        raise InvalidDocument(f"language tag {language!r} is not well formed")

@@ -1,0 +1,168 @@
+"""What the ``*-rdfc-*`` Data Integrity cryptosuites share: proof options, hashing, proof checks.
+
+A cryptosuite subclass names itself (``cryptosuite``), the signer algorithms it accepts, the hash
+for a given key, and how to check a signature. The steps follow the specifications' "Add Proof"
+and "Verify Proof" algorithms (vc-di-eddsa §3.2, vc-di-ecdsa §3.2, RDFC variants):
+
+    proofConfig = proof options (no proofValue) with the document's @context
+    hashData    = H(canon(proofConfig)) || H(canon(document without proof))
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import re
+from datetime import UTC, datetime
+
+from cryptography.exceptions import InvalidSignature
+
+from issuer.errors import InvalidDocument, InvalidProof, IssuerError, KeyMaterialError
+from issuer.signing import multibase
+from issuer.signing.base import Signer, SigningAlgorithm
+from issuer.signing.canonical import canonicalize
+from issuer.signing.multibase import PublicKey
+
+log = logging.getLogger(__name__)
+
+PROOF_TYPE = "DataIntegrityProof"
+# XML Schema dateTime with a time zone (proofs we write use UTC with a "Z", seconds precision)
+_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+_REQUIRED = ("type", "cryptosuite", "verificationMethod", "proofPurpose", "proofValue")
+
+
+def format_created(created: datetime) -> str:
+    """``created`` as an XSD dateTime in UTC with seconds precision, e.g. ``2025-01-31T09:00:00Z``.
+
+    :raise ValueError: a naive datetime (the time zone must be explicit).
+    """
+    if created.tzinfo is None or created.utcoffset() is None:
+        raise ValueError("created must be timezone-aware")
+    return created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _is_datetime(value) -> bool:
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:  # out-of-range fields, or a year fromisoformat cannot represent
+        return False
+    return True
+
+
+class RdfcSuite:
+    """Base class of the RDFC-1.0 cryptosuites; subclasses fill in the key-specific parts."""
+
+    cryptosuite: str = ""
+    algorithms: frozenset[SigningAlgorithm] = frozenset()
+
+    # -- key-specific parts ------------------------------------------------------------------
+    def _hash_name(self, algorithm: SigningAlgorithm) -> str:
+        return "sha256"
+
+    def _algorithm_of(self, public_key: PublicKey) -> SigningAlgorithm:
+        """The signing algorithm ``public_key`` is for. :raise InvalidProof: a foreign key type."""
+        raise NotImplementedError
+
+    def _verify_signature(self, public_key: PublicKey, signature: bytes, data: bytes) -> None:
+        """:raise InvalidSignature: the signature does not hold."""
+        raise NotImplementedError
+
+    # -- the shared algorithm ------------------------------------------------------------------
+    def add_proof(self, doc: dict, *, signer: Signer, created: datetime,
+                  proof_purpose: str = "assertionMethod") -> dict:
+        """A copy of ``doc`` with a ``DataIntegrityProof`` made by ``signer``.
+
+        :raise KeyMaterialError: the signer's algorithm is not one this cryptosuite uses.
+        :raise InvalidDocument: ``doc`` already has a proof, or cannot be canonicalized safely
+            (see ``canonical.canonicalize``); the proof terms must be defined by its contexts.
+        :raise UnknownContext: a context outside the bundled set.
+        """
+        if signer.algorithm not in self.algorithms:
+            raise KeyMaterialError(f"{self.cryptosuite} cannot use a {signer.algorithm} signer")
+        if not isinstance(signer.key_id, str) or ":" not in signer.key_id:
+            raise KeyMaterialError("the signer's key_id must be a verification method URL")
+        if not isinstance(doc, dict) or "proof" in doc:
+            raise InvalidDocument("the document must be a JSON object without a proof")
+        proof = {"type": PROOF_TYPE, "cryptosuite": self.cryptosuite,
+                 "created": format_created(created), "verificationMethod": signer.key_id,
+                 "proofPurpose": proof_purpose}
+        data = self.hash_data(doc, proof, self._hash_name(signer.algorithm))
+        proof["proofValue"] = multibase.encode(signer.sign(data))
+        secured = copy.deepcopy(doc)
+        secured["proof"] = proof
+        return secured
+
+    def hash_data(self, unsecured: dict, proof_options: dict, hash_name: str) -> bytes:
+        """``H(canon(proofConfig)) || H(canon(unsecured))``; proofConfig gets the document's context.
+
+        :raise InvalidDocument, UnknownContext: either document cannot be canonicalized safely.
+        """
+        config = dict(proof_options)
+        config.pop("proofValue", None)
+        config["@context"] = unsecured.get("@context")
+        proof_hash = hashlib.new(hash_name, canonicalize(config).encode("utf-8")).digest()
+        doc_hash = hashlib.new(hash_name, canonicalize(unsecured).encode("utf-8")).digest()
+        return proof_hash + doc_hash
+
+    def verify(self, doc: dict, *, public_key: PublicKey,
+               proof_purpose: str = "assertionMethod") -> dict:
+        """Check the document's single proof against ``public_key``; return that proof (a copy).
+
+        The caller resolves ``proof["verificationMethod"]`` to ``public_key`` and decides whether
+        that key may sign for the issuer at ``proof["created"]``.
+
+        :raise InvalidProof: no proof or a proof set; a missing or wrong field (type, cryptosuite,
+            proofPurpose, created); a key of the wrong type; a document or proof that cannot be
+            canonicalized safely (``code`` is then that error's code, e.g. ``UNKNOWN_CONTEXT``);
+            a signature that does not hold.
+        """
+        if not isinstance(doc, dict) or not isinstance(doc.get("proof"), dict):
+            raise InvalidProof("the document has no proof (or a proof set, not supported)")
+        proof = doc["proof"]
+        self._check_proof_fields(proof, proof_purpose)
+        algorithm = self._algorithm_of(public_key)
+        unsecured = {key: value for key, value in doc.items() if key != "proof"}
+        if "@context" in proof:
+            unsecured["@context"] = self._proof_context(doc, proof["@context"])
+        try:
+            signature = multibase.decode(proof["proofValue"])
+            data = self.hash_data(unsecured, proof, self._hash_name(algorithm))
+        except ValueError:
+            raise InvalidProof("proofValue is not multibase base58btc") from None
+        except IssuerError as exc:
+            raise InvalidProof(f"the secured document cannot be canonicalized: {exc.detail}",
+                               code=exc.code) from exc
+        try:
+            self._verify_signature(public_key, signature, data)
+        except InvalidSignature:
+            log.info("signature check failed for %s", proof["verificationMethod"])
+            raise InvalidProof("the signature does not match the document") from None
+        return copy.deepcopy(proof)
+
+    def _check_proof_fields(self, proof: dict, proof_purpose: str) -> None:
+        for field in _REQUIRED:
+            if not isinstance(proof.get(field), str) or not proof[field]:
+                raise InvalidProof(f"the proof has no {field}")
+        if proof["type"] != PROOF_TYPE:
+            raise InvalidProof(f"proof type {proof['type']!r} is not {PROOF_TYPE}")
+        if proof["cryptosuite"] != self.cryptosuite:
+            raise InvalidProof(f"cryptosuite {proof['cryptosuite']!r} is not {self.cryptosuite}")
+        if proof["proofPurpose"] != proof_purpose:
+            raise InvalidProof(f"proof purpose {proof['proofPurpose']!r} is not {proof_purpose}")
+        if not proof["proofValue"].startswith("z"):
+            raise InvalidProof("proofValue is not multibase base58btc")
+        created = proof.get("created")
+        if created is not None and not _is_datetime(created):
+            raise InvalidProof("proof created is not an XML Schema dateTime with a time zone")
+
+    @staticmethod
+    def _proof_context(doc: dict, proof_context) -> list:
+        """A proof's own @context must be a prefix of the document's (spec "Verify Proof" step)."""
+        def as_list(value):
+            return value if isinstance(value, list) else [value]
+        doc_context, own = as_list(doc.get("@context")), as_list(proof_context)
+        if doc_context[:len(own)] != own:
+            raise InvalidProof("the proof's @context does not start the document's @context")
+        return proof_context
