@@ -1,0 +1,13 @@
+"""HTTP interface: blueprints and the error table."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from issuer.web import api, errors, public
+
+    errors.register(app)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    app.json.sort_keys = False

@@ -1,0 +1,255 @@
+"""Repositories: queries and writes over the tables, returning domain values (never rows)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+from datetime import date, datetime, timezone
+from typing import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.domain.model import (
+    CompletionRecord,
+    Course,
+    Delivery,
+    Grading,
+    Institution,
+    LearningOutcome,
+    Objection,
+    Sector,
+    Semester,
+    ThematicArea,
+)
+from issuer.store.models import (
+    ApiTokenRow,
+    AuditRow,
+    CompletionRow,
+    InstitutionRow,
+    MicroCredentialRow,
+    SectorRow,
+    SemesterRow,
+    StudentRow,
+    ThematicAreaRow,
+)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+class CatalogueRepository:
+    """Institutions, sectors, thematic areas, semesters and micro-credential runs."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def institutions(self) -> dict[str, Institution]:
+        rows = self.session.scalars(select(InstitutionRow).order_by(InstitutionRow.code))
+        return {r.code: _institution(r) for r in rows}
+
+    def sectors(self) -> list[Sector]:
+        rows = self.session.scalars(select(SectorRow).order_by(SectorRow.position, SectorRow.code))
+        return [
+            Sector(r.code, r.name, tuple(ThematicArea(a.code, a.name, r.code) for a in r.thematic_areas))
+            for r in rows
+        ]
+
+    def semesters(self) -> list[Semester]:
+        rows = self.session.scalars(select(SemesterRow).order_by(SemesterRow.start_date))
+        return [Semester(r.id, r.start_date, r.end_date) for r in rows]
+
+    def courses(self) -> dict[tuple[str, str], Course]:
+        rows = self.session.scalars(
+            select(MicroCredentialRow).order_by(MicroCredentialRow.semester_id, MicroCredentialRow.code)
+        )
+        return {(r.code, r.semester_id): _course(r) for r in rows}
+
+    def upsert_institutions(self, items: Iterable[Institution]) -> int:
+        count = 0
+        for item in items:
+            self.session.merge(InstitutionRow(**asdict(item)))
+            count += 1
+        return count
+
+    def upsert_catalogue(self, sectors: Sequence[Sector], semesters: Sequence[Semester],
+                         courses: Sequence[Course]) -> None:
+        for position, sector in enumerate(sectors):
+            self.session.merge(SectorRow(code=sector.code, name=sector.name, position=position))
+            for area_position, area in enumerate(sector.thematic_areas):
+                self.session.merge(ThematicAreaRow(code=area.code, name=area.name,
+                                                   sector_code=sector.code, position=area_position))
+        for semester in semesters:
+            self.session.merge(SemesterRow(id=semester.id, start_date=semester.start_date,
+                                           end_date=semester.end_date))
+        self.session.flush()
+        existing = {(r.code, r.semester_id): r for r in self.session.scalars(select(MicroCredentialRow))}
+        for course in courses:
+            row = existing.get((course.code, course.semester)) or MicroCredentialRow()
+            _fill_course_row(row, course)
+            self.session.add(row)
+
+
+class CompletionRepository:
+    """Students and their completion records."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def upsert(self, records: Sequence[CompletionRecord], *, now: datetime) -> tuple[int, int]:
+        """Insert or update each record (keyed by student, course, semester); (created, updated)."""
+        students = self._students_for(records)
+        keys = [(students[r.student_key].id, r.course_code, r.semester) for r in records]
+        existing = self._existing_completions(keys)
+        created = updated = 0
+        for record, key in zip(records, keys):
+            row = existing.get(key)
+            if row is None:
+                row = CompletionRow(student_pk=key[0], course_code=record.course_code,
+                                    semester_id=record.semester, created_at=now)
+                self.session.add(row)
+                created += 1
+            else:
+                updated += 1
+            _fill_completion_row(row, record, now)
+        self.session.flush()
+        return created, updated
+
+    def _students_for(self, records: Sequence[CompletionRecord]) -> dict[tuple[str, str], StudentRow]:
+        wanted = {r.student_key for r in records}
+        found: dict[tuple[str, str], StudentRow] = {}
+        for home in {k[0] for k in wanted}:
+            ids = [k[1] for k in wanted if k[0] == home]
+            for chunk in _chunks(ids, 500):
+                rows = self.session.scalars(select(StudentRow).where(
+                    StudentRow.home_university == home, StudentRow.student_id.in_(chunk)))
+                found.update({(r.home_university, r.student_id): r for r in rows})
+        for record in records:  # the latest upload's personal data wins
+            row = found.get(record.student_key)
+            if row is None:
+                row = StudentRow(home_university=record.home_university, student_id=record.student_id)
+                self.session.add(row)
+                found[record.student_key] = row
+            row.given_name, row.family_name = record.given_name, record.family_name
+            row.email, row.date_of_birth = record.email, record.date_of_birth
+        self.session.flush()
+        return found
+
+    def _existing_completions(self, keys) -> dict[tuple[int, str, str], CompletionRow]:
+        found = {}
+        for chunk in _chunks(sorted({k[0] for k in keys}), 500):
+            rows = self.session.scalars(select(CompletionRow).where(CompletionRow.student_pk.in_(chunk)))
+            found.update({(r.student_pk, r.course_code, r.semester_id): r for r in rows})
+        return found
+
+    def for_student(self, home_university: str, student_id: str) -> list[CompletionRecord]:
+        rows = self.session.execute(
+            select(CompletionRow, StudentRow).join(StudentRow)
+            .where(StudentRow.home_university == home_university, StudentRow.student_id == student_id)
+            .order_by(CompletionRow.semester_id, CompletionRow.applied_at, CompletionRow.course_code)
+        )
+        return [_completion(c, s) for c, s in rows]
+
+    def student_exists(self, home_university: str, student_id: str) -> bool:
+        return self.session.scalar(select(StudentRow.id).where(
+            StudentRow.home_university == home_university, StudentRow.student_id == student_id)) is not None
+
+    def reporters_of(self, home_university: str, student_id: str) -> set[str]:
+        """Institutions that reported at least one record of this student."""
+        rows = self.session.scalars(
+            select(CompletionRow.reported_by).join(StudentRow)
+            .where(StudentRow.home_university == home_university, StudentRow.student_id == student_id))
+        return set(rows)
+
+    def count(self) -> int:
+        return len(self.session.scalars(select(CompletionRow.id)).all())
+
+
+class TokenRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, institution: str, token: str, *, label: str, now: datetime) -> None:
+        self.session.add(ApiTokenRow(institution=institution, token_hash=token_digest(token),
+                                     label=label, created_at=now))
+
+    def institution_for(self, token: str) -> str | None:
+        row = self.session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_digest(token)))
+        if row is None or row.revoked_at is not None:
+            return None
+        return row.institution
+
+
+class AuditRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def record(self, *, actor: str, action: str, subject: str, detail: dict, now: datetime) -> None:
+        self.session.add(AuditRow(at=now, actor=actor, action=action, subject=subject, detail=detail))
+
+    def entries(self, action: str | None = None) -> list[dict]:
+        query = select(AuditRow).order_by(AuditRow.id)
+        if action:
+            query = query.where(AuditRow.action == action)
+        return [{"at": utc(r.at), "actor": r.actor, "action": r.action, "subject": r.subject,
+                 "detail": r.detail} for r in self.session.scalars(query)]
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _institution(r: InstitutionRow) -> Institution:
+    return Institution(code=r.code, name=r.name, legal_name=r.legal_name, country=r.country, city=r.city,
+                       member=r.member, homepage=r.homepage, email=r.email,
+                       eidas_identifier=r.eidas_identifier, issues_itineraries=r.issues_itineraries)
+
+
+def _course(r: MicroCredentialRow) -> Course:
+    return Course(
+        code=r.code, semester=r.semester_id, title=r.title, sector=r.sector_code,
+        thematic_area=r.thematic_area_code, host=r.host, ects=r.ects, workload_hours=r.workload_hours,
+        language=r.language, delivery=Delivery(r.delivery), classes_total=r.classes_total,
+        start_date=r.start_date, end_date=r.end_date,
+        learning_outcomes=tuple(LearningOutcome(o["title"], o.get("esco_uri")) for o in r.learning_outcomes),
+        keywords=tuple(r.keywords), grading=Grading(**r.grading), isced_f=r.isced_f,
+        description=r.description,
+    )
+
+
+def _fill_course_row(row: MicroCredentialRow, c: Course) -> None:
+    row.code, row.semester_id, row.title = c.code, c.semester, c.title
+    row.sector_code, row.thematic_area_code, row.host = c.sector, c.thematic_area, c.host
+    row.ects, row.workload_hours, row.language = c.ects, c.workload_hours, c.language
+    row.delivery, row.classes_total = str(c.delivery), c.classes_total
+    row.start_date, row.end_date = c.start_date, c.end_date
+    row.learning_outcomes = [{"title": o.title, "esco_uri": o.esco_uri} for o in c.learning_outcomes]
+    row.keywords, row.grading = list(c.keywords), asdict(c.grading)
+    row.isced_f, row.description = c.isced_f, c.description
+
+
+def _fill_completion_row(row: CompletionRow, r: CompletionRecord, now: datetime) -> None:
+    row.reported_by, row.study_level, row.english_level = r.reported_by, r.study_level, r.english_level
+    row.classes_attended, row.classes_total = r.classes_attended, r.classes_total
+    row.grade, row.passed, row.objection = r.grade, r.passed, str(r.objection)
+    row.assessed_on, row.grade_announced_on = r.assessed_on, r.grade_announced_on
+    row.applied_at, row.updated_at = r.applied_at, now
+
+
+def _completion(c: CompletionRow, s: StudentRow) -> CompletionRecord:
+    return CompletionRecord(
+        student_id=s.student_id, home_university=s.home_university, given_name=s.given_name,
+        family_name=s.family_name, email=s.email, date_of_birth=s.date_of_birth,
+        study_level=c.study_level, english_level=c.english_level, course_code=c.course_code,
+        semester=c.semester_id, classes_attended=c.classes_attended, classes_total=c.classes_total,
+        grade=c.grade, passed=c.passed, assessed_on=c.assessed_on, grade_announced_on=c.grade_announced_on,
+        objection=Objection(c.objection), applied_at=utc(c.applied_at), reported_by=c.reported_by,
+    )
