@@ -1,0 +1,488 @@
+"""EDC XML (ELM v2 ``europassCredential``): build from an award, parse hardened, validate the XSD.
+
+The document is unsigned here; ``issuer.signing.xmldsig`` adds the enveloped signature inside
+``proof``. The schema is ``credential_schemas/xsd/genericschema_1.2.xsd``; its imports (including
+the absolute URLs inside the XAdES 1.4.1 schema) resolve to the bundled copies, nothing is fetched.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from lxml import etree
+
+from issuer.domain.model import (
+    Component,
+    Course,
+    IndividualAward,
+    Institution,
+    ItineraryAward,
+    ItineraryKind,
+    Learner,
+)
+from issuer.errors import InvalidXml
+
+SNB = "http://data.europa.eu/snb"
+CRED = "http://data.europa.eu/europass/model/credentials/w3c#"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+NSMAP = {None: SNB, "cred": CRED, "ds": DS}
+
+MAX_XML_BYTES = 5 * 1024 * 1024
+XSD_VERSION = "0.10.0"
+
+# Controlled vocabularies (EU Vocabularies / Europass lists, as in ref/edc/vocab).
+CREDENTIAL_TYPE_GENERIC = "http://data.europa.eu/snb/credential/e34929035b"
+CREDENTIAL_TYPE_FRAMEWORK = "http://data.europa.eu/snb/credential/25831c2"
+EQF_FRAMEWORK = "http://data.europa.eu/snb/eqf/25831c2"
+ISCED_F_FRAMEWORK = "http://data.europa.eu/snb/isced-f/25831c2"
+LEARNING_SETTING_FRAMEWORK = "http://data.europa.eu/snb/learning-setting/25831c2"
+LEARNING_SETTING_FORMAL = "http://data.europa.eu/snb/learning-setting/6fd4685715"
+MODE_FRAMEWORK = "http://data.europa.eu/snb/learning-assessment/25831c2"
+MODE_ONLINE = "http://data.europa.eu/snb/learning-assessment/920fbb3cbe"
+OPPORTUNITY_TYPE_FRAMEWORK = "http://data.europa.eu/snb/learning-opportunity/25831c2"
+OPPORTUNITY_TYPE_COURSE = "http://data.europa.eu/snb/learning-opportunity/05053c1cbe"
+LANGUAGE_FRAMEWORK = "http://publications.europa.eu/resource/authority/language"
+COUNTRY_FRAMEWORK = "http://publications.europa.eu/resource/authority/country"
+ESCO_SKILLS = "http://data.europa.eu/esco/skill"
+ECTS_SCHEME = "http://data.europa.eu/europass/educationalCreditPointSystem/ects"
+EQF_LEVEL = 6
+
+# ISO 639-1 -> EU language authority code and English name; the programme teaches in English.
+_LANGUAGES = {"en": ("ENG", "English"), "fr": ("FRA", "French"), "de": ("DEU", "German"),
+              "es": ("SPA", "Spanish"), "el": ("ELL", "Greek"), "lt": ("LIT", "Lithuanian"),
+              "hr": ("HRV", "Croatian"), "ro": ("RON", "Romanian")}
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "credential_schemas" / "xsd"
+SCHEMA_ENTRY = "genericschema_1.2.xsd"
+# The bundled schema files and their SHA-256 (copied unchanged; see credential_schemas/README.md).
+SCHEMA_FILES = {
+    "genericschema_1.2.xsd": "cd1937c9ab86b57dbfb267ecd296322dadbf633fc322dedc6ac7c7d3c2b53c17",
+    "w3c_verifiableCredentials.xsd": "a782adff45a5089b5ac58fd215b6a34d42c15754df37cfaf4e6bb680d1d29a5b",
+    "xmldsig-core-schema.xsd": "0c4714379bb7cba12f0aaf8e9ed66c6a51a36bf69834b1c2d3284da87e6e2f7a",
+    "XAdES01903v132-201601.xsd": "a1a49b377ff5830fa424f5e0478c3f59cc356bbdaf7af039a4389aad8fe1f348",
+    "XAdES01903v141-201601.xsd": "7758f92a5463e6c7af3112150f98ef808bd9e5b12b23453691fade683a180204",
+}
+# Absolute schemaLocations used by the XAdES 1.4.1 schema, mapped to the bundled copies.
+SCHEMA_URLS = {
+    "http://www.w3.org/TR/2008/REC-xmldsig-core-20080610/xmldsig-core-schema.xsd": "xmldsig-core-schema.xsd",
+    "http://uri.etsi.org/01903/v1.3.2/XAdES01903v132-201601.xsd": "XAdES01903v132-201601.xsd",
+}
+
+
+def _q(name: str, ns: str = SNB) -> str:
+    return f"{{{ns}}}{name}"
+
+
+# --- hardened parsing --------------------------------------------------------------------------
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+    dtd_validation=False, remove_comments=False, remove_pis=False, collect_ids=False,
+)
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse untrusted XML bytes into the root element, refusing anything but plain elements.
+
+    Rejected: more than ``MAX_XML_BYTES``, a DOCTYPE (internal or external DTD, hence any entity
+    declaration), entity references, processing instructions, XInclude elements, malformed XML.
+
+    :raise InvalidXml: the input is not acceptable XML.
+    """
+    if not isinstance(data, bytes):
+        raise InvalidXml("XML input must be bytes")
+    if len(data) > MAX_XML_BYTES:
+        raise InvalidXml(f"XML larger than {MAX_XML_BYTES} bytes")
+    try:
+        root = etree.fromstring(data, parser=_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise InvalidXml(f"malformed XML: {exc}") from None
+    if root is None:
+        raise InvalidXml("empty XML document")
+    _reject_hostile(root)
+    return root
+
+
+def _reject_hostile(root: etree._Element) -> None:
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
+        raise InvalidXml("DTD not allowed")
+    # Siblings of the root (before/after it) and anything inside: only elements, text, comments.
+    for node in _all_nodes(root):
+        if isinstance(node, etree._Entity):
+            raise InvalidXml("entity references not allowed")
+        if isinstance(node, etree._ProcessingInstruction):
+            raise InvalidXml("processing instructions not allowed")
+        if isinstance(node.tag, str) and node.tag.startswith("{http://www.w3.org/2001/XInclude}"):
+            raise InvalidXml("XInclude not allowed")
+
+
+def _all_nodes(root: etree._Element):
+    sibling = root.getprevious()
+    while sibling is not None:
+        yield sibling
+        sibling = sibling.getprevious()
+    sibling = root.getnext()
+    while sibling is not None:
+        yield sibling
+        sibling = sibling.getnext()
+    yield from root.iter()
+
+
+def to_bytes(root: etree._Element) -> bytes:
+    """The document as UTF-8 bytes with an XML declaration (no pretty-printing: signed bytes stay)."""
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+
+
+# --- XSD validation ------------------------------------------------------------------------------
+
+class _BundledSchemaResolver(etree.Resolver):
+    """Serve schema imports from ``credential_schemas/xsd``; refuse every other URL."""
+
+    def resolve(self, url, pubid, context):
+        name = SCHEMA_URLS.get(url)
+        if name is None:
+            candidate = Path(url.removeprefix("file://")) if "://" not in url or url.startswith("file://") else None
+            if candidate is not None and candidate.name in SCHEMA_FILES and candidate.parent == SCHEMA_DIR:
+                name = candidate.name
+        if name is None:
+            raise InvalidXml(f"schema import outside the bundled set: {url}")
+        return self.resolve_string(_schema_bytes(name), context, base_url=str(SCHEMA_DIR / name))
+
+
+def _schema_bytes(name: str) -> bytes:
+    raw = (SCHEMA_DIR / name).read_bytes()
+    if hashlib.sha256(raw).hexdigest() != SCHEMA_FILES[name]:
+        raise InvalidXml(f"bundled schema {name} does not match its pinned SHA-256")
+    return raw
+
+
+@lru_cache(maxsize=1)
+def _schema() -> etree.XMLSchema:
+    # Trusted, bundled files: internal DTD subsets are allowed here (xmldsig-core-schema.xsd has
+    # one), external DTDs and the network are not.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    parser.resolvers.add(_BundledSchemaResolver())
+    doc = etree.fromstring(_schema_bytes(SCHEMA_ENTRY), parser=parser,
+                           base_url=str(SCHEMA_DIR / SCHEMA_ENTRY)).getroottree()
+    return etree.XMLSchema(doc)
+
+
+def validate_xsd(root: etree._Element) -> None:
+    """Validate against genericschema_1.2.xsd (loaded once, offline).
+
+    :raise InvalidXml: with the first schema errors.
+    """
+    schema = _schema()
+    if schema.validate(root.getroottree()):
+        return
+    errors = [f"line {e.line}: {e.message}" for e in list(schema.error_log)[:5]]
+    raise InvalidXml("XML does not match the EDC schema: " + "; ".join(errors), errors=errors)
+
+
+# --- building ------------------------------------------------------------------------------------
+
+def build_credential_xml(
+    award: IndividualAward | ItineraryAward,
+    *,
+    credential_id: str,
+    issuer_did: str,
+    issued_at: datetime,
+    verify_url: str,
+    new_id: Callable[[], str],
+) -> etree._Element:
+    """The unsigned ``europassCredential`` for an award (individual or itinerary).
+
+    ``issuer_did`` is the issuing institution's id (the ``cred:issuer`` organization);
+    ``new_id`` gives a fresh URN for every other node. Only the caller reads the clock.
+    """
+    if issued_at.tzinfo is None:
+        raise ValueError("issued_at must be timezone-aware")
+    builder = _Builder(new_id)
+    if isinstance(award, IndividualAward):
+        return builder.individual(award, credential_id, issuer_did, issued_at, verify_url)
+    if isinstance(award, ItineraryAward):
+        return builder.itinerary(award, credential_id, issuer_did, issued_at, verify_url)
+    raise TypeError(f"not an award: {type(award).__name__}")
+
+
+def _text(parent, name: str, value: str, *, lang: str = "en") -> etree._Element:
+    el = etree.SubElement(parent, _q(name))
+    t = etree.SubElement(el, _q("text"), lang=lang)
+    t.set("content-type", "text/plain")
+    t.text = value
+    return el
+
+
+def _plain(parent, name: str, value: str, ns: str = SNB, **attrs) -> etree._Element:
+    el = etree.SubElement(parent, _q(name, ns), **attrs)
+    el.text = value
+    return el
+
+
+def _ref(parent, name: str, idref: str, ns: str = SNB) -> etree._Element:
+    return etree.SubElement(parent, _q(name, ns), idref=idref)
+
+
+def _code(parent, name, *, uri, framework_url, label, framework_name, notation=None):
+    el = etree.SubElement(parent, _q(name), uri=uri, targetFrameworkUrl=framework_url)
+    if notation:
+        el.set("targetNotation", notation)
+    _text(el, "targetName", label)
+    _text(el, "targetFrameworkName", framework_name)
+    return el
+
+
+def _datetime(value: datetime | date) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+class _Builder:
+    def __init__(self, new_id: Callable[[], str]):
+        self.new_id = new_id
+
+    # The root and the parts shared by both kinds, in the XSD's sequence order.
+    def _root(self, credential_id, verify_url, issued_at, issuer_did, title, description):
+        root = etree.Element(_q("europassCredential"), nsmap=NSMAP)
+        root.set(_q("id", CRED), credential_id)
+        root.set("xsdVersion", XSD_VERSION)
+        _plain(root, "identifier", verify_url, schemeName="verification page")
+        _code(root, "type", uri=CREDENTIAL_TYPE_GENERIC, framework_url=CREDENTIAL_TYPE_FRAMEWORK,
+              label="Generic", framework_name="Europass Standard List of Credential Types")
+        _plain(root, "primaryLanguage", "en")
+        _plain(etree.SubElement(root, _q("availableLanguages")), "language", "en")
+        _plain(root, "validFrom", _datetime(issued_at), CRED)
+        _plain(root, "issued", _datetime(issued_at), CRED)
+        _ref(root, "issuer", issuer_did, CRED)
+        _text(root, "title", title)
+        _text(root, "description", description)
+        return root
+
+    def _subject(self, root, learner: Learner) -> etree._Element:
+        subject = etree.SubElement(root, _q("credentialSubject"), id=self.new_id())
+        _plain(subject, "identifier", learner.student_id, schemeName="student number",
+               schemeAgencyName=learner.home_university)
+        _text(subject, "fullName", learner.full_name)
+        _text(subject, "givenNames", learner.given_name)
+        _text(subject, "familyName", learner.family_name)
+        if learner.date_of_birth is not None:
+            _plain(subject, "dateOfBirth", learner.date_of_birth.isoformat())
+        return etree.SubElement(subject, _q("achievements"))
+
+    def _organization(self, parent, inst: Institution, org_id: str) -> None:
+        org = etree.SubElement(parent, _q("organization"), id=org_id)
+        _plain(org, "identifier", inst.code, schemeName="EU-CONEXUS institution code")
+        if inst.email:
+            contact = etree.SubElement(org, _q("contactPoint"))
+            etree.SubElement(contact, _q("mailBox"), uri=f"mailto:{inst.email}")
+        if inst.eidas_identifier:
+            _plain(org, "registration", inst.eidas_identifier, schemeName="eIDAS legal identifier",
+                   spatialID=f"{COUNTRY_FRAMEWORK}/{inst.country}")
+        else:
+            _plain(org, "registration", inst.code, schemeName="EU-CONEXUS institution code")
+        _text(org, "prefLabel", inst.legal_name)
+        _text(org, "altLabel", inst.name)
+        if inst.homepage.startswith(("http://", "https://")):
+            etree.SubElement(org, _q("homepage"), uri=inst.homepage)
+        location = etree.SubElement(org, _q("hasLocation"))
+        _plain(location, "id", self.new_id())
+        _text(location, "name", inst.city)
+        address = etree.SubElement(location, _q("hasAddress"))
+        _code(address, "country", uri=f"{COUNTRY_FRAMEWORK}/{inst.country}", framework_url=COUNTRY_FRAMEWORK,
+              label=inst.country, framework_name="Country", notation="country")
+
+    def _awarding_process(self, root, process_id: str, issuer_did: str, issued_at: datetime) -> None:
+        refs = etree.SubElement(root, _q("awardingProcessReferences"))
+        process = etree.SubElement(refs, _q("awardingProcess"), id=process_id)
+        _ref(process, "awardingBody", issuer_did)
+        _plain(process, "date", _datetime(issued_at))
+
+    # --- individual certificate ---
+    def individual(self, award: IndividualAward, credential_id, issuer_did, issued_at, verify_url):
+        course = award.course
+        root = self._root(
+            credential_id, verify_url, issued_at, issuer_did,
+            title=f"Micro-credential: {course.title}",
+            description=(f"EU-CONEXUS micro-credential {course.code} ({course.semester}), "
+                         f"{award.sector_name} / {award.thematic_area_name}"),
+        )
+        ids = {k: self.new_id() for k in ("achievement", "assessment", "spec", "assessment_spec",
+                                          "scheme", "opportunity", "process")}
+        outcome_ids = [self.new_id() for _ in course.learning_outcomes]
+        achievements = self._subject(root, award.learner)
+        achievement = etree.SubElement(achievements, _q("learningAchievement"), id=ids["achievement"])
+        _text(achievement, "title", course.title)
+        self._assessment(achievement, award, ids, issuer_did)
+        _ref(achievement, "wasAwardedBy", ids["process"])
+        _ref(achievement, "specifiedBy", ids["spec"])
+        _ref(achievement, "associatedLearningOpportunity", ids["opportunity"])
+
+        specs = etree.SubElement(root, _q("learningSpecificationReferences"))
+        self._course_specification(specs, course, award, ids, outcome_ids)
+        outcomes = etree.SubElement(root, _q("learningOutcomeReferences"))
+        for outcome, outcome_id in zip(course.learning_outcomes, outcome_ids):
+            lo = etree.SubElement(outcomes, _q("learningOutcome"), id=outcome_id)
+            _text(lo, "prefLabel", outcome.title)
+            if outcome.esco_uri:
+                _code(lo, "relatedEscoSkill", uri=outcome.esco_uri, framework_url=ESCO_SKILLS,
+                      label=outcome.title, framework_name="ESCO skills")
+        self._assessment_specification(root, course, ids)
+        self._opportunity(root, course, ids, issuer_did)
+        self._organization(etree.SubElement(root, _q("agentReferences")), award.host, issuer_did)
+        self._awarding_process(root, ids["process"], issuer_did, issued_at)
+        self._scoring_scheme(root, course, ids)
+        return root
+
+    def _assessment(self, achievement, award: IndividualAward, ids, issuer_did) -> None:
+        assessment = etree.SubElement(achievement, _q("wasDerivedFrom"), id=ids["assessment"])
+        _text(assessment, "title", f"Assessment: {award.course.title}")
+        _plain(assessment, "grade", _number(award.grade))
+        if award.assessed_on is not None:
+            _plain(assessment, "issuedDate", _datetime(award.assessed_on))
+        _ref(assessment, "assessedBy", issuer_did)
+        _ref(assessment, "specifiedBy", ids["assessment_spec"])
+
+    def _course_specification(self, specs, course: Course, award, ids, outcome_ids) -> None:
+        spec = etree.SubElement(specs, _q("qualification"), id=ids["spec"])
+        _plain(spec, "identifier", course.code, schemeName="course code", schemeAgencyName=course.host)
+        _code(spec, "type", uri=OPPORTUNITY_TYPE_COURSE, framework_url=OPPORTUNITY_TYPE_FRAMEWORK,
+              label="Course", framework_name="Europass Standard List of Learning Opportunity Types")
+        _text(spec, "title", course.title)
+        if course.description:
+            _note(spec, "description", course.description)
+        _note(spec, "additionalNote", f"Sector: {award.sector_name}")
+        _note(spec, "additionalNote", f"Thematic area: {award.thematic_area_name}")
+        _note(spec, "additionalNote", f"Semester: {course.semester}")
+        if course.keywords:
+            _note(spec, "additionalNote", "Keywords: " + ", ".join(course.keywords))
+        if course.isced_f:
+            _code(spec, "hasISCED-FCode", uri=f"http://data.europa.eu/snb/isced-f/{course.isced_f}",
+                  framework_url=ISCED_F_FRAMEWORK, label=f"ISCED-F {course.isced_f}",
+                  framework_name="ISCED-F 2013", notation=course.isced_f)
+        _plain(spec, "volumeOfLearning", f"PT{course.workload_hours}H")
+        _plain(spec, "hasECTSCreditPoints", str(course.ects), schemeID=ECTS_SCHEME)
+        self._language(spec, course.language)
+        _code(spec, "mode", uri=MODE_ONLINE, framework_url=MODE_FRAMEWORK, label=f"Online ({course.delivery})",
+              framework_name="Europass Standard List of Learning Modes")
+        _code(spec, "learningSettingType", uri=LEARNING_SETTING_FORMAL, framework_url=LEARNING_SETTING_FRAMEWORK,
+              label="formal learning", framework_name="Europass Standard List of Learning Settings")
+        if outcome_ids:
+            outcomes = etree.SubElement(spec, _q("learningOutcomes"))
+            for outcome_id in outcome_ids:
+                _ref(outcomes, "learningOutcome", outcome_id)
+        _ref(spec, "assessmentSpecification", ids["assessment_spec"])
+        _plain(spec, "isPartialQualification", "true")
+        self._eqf(spec)
+
+    def _language(self, parent, language: str) -> None:
+        code, name = _LANGUAGES.get(language, (language.upper(), language))
+        _code(parent, "language", uri=f"{LANGUAGE_FRAMEWORK}/{code}", framework_url=LANGUAGE_FRAMEWORK,
+              label=name, framework_name="Language", notation="language")
+
+    def _eqf(self, spec) -> None:
+        _code(spec, "eqfLevel", uri=f"http://data.europa.eu/snb/eqf/{EQF_LEVEL}", framework_url=EQF_FRAMEWORK,
+              label=f"Level {EQF_LEVEL}", framework_name="European Qualifications Framework")
+
+    def _assessment_specification(self, root, course: Course, ids) -> None:
+        refs = etree.SubElement(root, _q("assessmentSpecificationReferences"))
+        spec = etree.SubElement(refs, _q("assessmentSpecification"), id=ids["assessment_spec"])
+        _text(spec, "title", f"Assessment: {course.title}")
+        self._language(spec, course.language)
+        etree.SubElement(spec, _q("gradingScheme"), idref=ids["scheme"])
+        _ref(spec, "proves", ids["spec"])
+
+    def _opportunity(self, root, course: Course, ids, issuer_did) -> None:
+        refs = etree.SubElement(root, _q("learningOpportunityReferences"))
+        opp = etree.SubElement(refs, _q("learningOpportunity"), id=ids["opportunity"])
+        _plain(opp, "identifier", f"{course.code}/{course.semester}", schemeName="course run")
+        _text(opp, "title", course.title)
+        note = f"Delivery: online, {course.delivery}"
+        if course.classes_total is not None:
+            note += f"; {course.classes_total} classes"
+        _note(opp, "additionalNote", note)
+        _plain(opp, "startedAtDate", course.start_date.isoformat())
+        _plain(opp, "endedAtDate", course.end_date.isoformat())
+        _ref(opp, "providedBy", issuer_did)
+        _ref(opp, "specifiedBy", ids["spec"])
+
+    def _scoring_scheme(self, root, course: Course, ids) -> None:
+        refs = etree.SubElement(root, _q("scoringSchemeReferences"))
+        scheme = etree.SubElement(refs, _q("scoringScheme"), id=ids["scheme"])
+        _text(scheme, "title", course.grading.scale)
+        g = course.grading
+        _note(scheme, "description",
+              f"Grades from {_number(g.minimum)} to {_number(g.maximum)}; pass mark {_number(g.pass_mark)}")
+
+    # --- itinerary certificate ---
+    def itinerary(self, award: ItineraryAward, credential_id, issuer_did, issued_at, verify_url):
+        if award.kind is ItineraryKind.EXPERTISE:
+            title = f"Expertise certificate in {award.sector_name}"
+        else:
+            title = "Interdisciplinary certificate"
+        root = self._root(
+            credential_id, verify_url, issued_at, issuer_did,
+            title=f"EU-CONEXUS SmUCS {title}",
+            description=(f"Itinerary of {len(award.components)} EU-CONEXUS micro-credentials "
+                         f"({award.ects} ECTS), semester {award.semester}"),
+        )
+        spec_id, achievement_id, process_id = self.new_id(), self.new_id(), self.new_id()
+        part_specs = [self.new_id() for _ in award.components]
+        achievements = self._subject(root, award.learner)
+        achievement = etree.SubElement(achievements, _q("learningAchievement"), id=achievement_id)
+        _text(achievement, "title", title)
+        _ref(achievement, "wasAwardedBy", process_id)
+        parts = etree.SubElement(achievement, _q("hasPart"))
+        for component, part_spec in zip(award.components, part_specs):
+            self._component_achievement(parts, component, part_spec)
+        _ref(achievement, "specifiedBy", spec_id)
+
+        specs = etree.SubElement(root, _q("learningSpecificationReferences"))
+        self._itinerary_specification(specs, award, spec_id, title, part_specs)
+        for component, part_spec in zip(award.components, part_specs):
+            spec = etree.SubElement(specs, _q("learningSpecification"), id=part_spec)
+            _plain(spec, "identifier", component.course_code, schemeName="course code",
+                   schemeAgencyName=component.host)
+            _text(spec, "title", component.title)
+            _note(spec, "additionalNote", f"Sector: {component.sector_name}")
+            _note(spec, "additionalNote", f"Semester: {component.semester}")
+            _plain(spec, "hasECTSCreditPoints", "1", schemeID=ECTS_SCHEME)
+        self._organization(etree.SubElement(root, _q("agentReferences")), award.issuer, issuer_did)
+        self._awarding_process(root, process_id, issuer_did, issued_at)
+        return root
+
+    def _component_achievement(self, parts, component: Component, spec_id: str) -> None:
+        part = etree.SubElement(parts, _q("learningAchievement"), id=self.new_id())
+        # The component credential by id, bound by the SRI digest of the signed component.
+        _plain(part, "identifier", component.credential_id, schemeName="credential")
+        _plain(part, "identifier", component.digest_sri, schemeName="SRI", schemeID=component.credential_id)
+        _text(part, "title", component.title)
+        _ref(part, "specifiedBy", spec_id)
+
+    def _itinerary_specification(self, specs, award: ItineraryAward, spec_id, title, part_specs) -> None:
+        spec = etree.SubElement(specs, _q("qualification"), id=spec_id)
+        _plain(spec, "identifier", f"{award.kind}" + (f"/{award.sector}" if award.sector else ""),
+               schemeName="itinerary")
+        _text(spec, "title", title)
+        if award.sector_name:
+            _note(spec, "additionalNote", f"Sector: {award.sector_name}")
+        _plain(spec, "hasECTSCreditPoints", str(award.ects), schemeID=ECTS_SCHEME)
+        self._language(spec, "en")
+        _code(spec, "learningSettingType", uri=LEARNING_SETTING_FORMAL, framework_url=LEARNING_SETTING_FRAMEWORK,
+              label="formal learning", framework_name="Europass Standard List of Learning Settings")
+        _plain(spec, "isPartialQualification", "true")
+        self._eqf(spec)
+        for part_spec in part_specs:
+            _ref(spec, "hasPart", part_spec)
+
+
+def _note(parent, name: str, value: str) -> etree._Element:
+    return _text(parent, name, value)
