@@ -55,7 +55,13 @@ _LANGUAGES = {"en": ("ENG", "English"), "fr": ("FRA", "French"), "de": ("DEU", "
               "es": ("SPA", "Spanish"), "el": ("ELL", "Greek"), "lt": ("LIT", "Lithuanian"),
               "hr": ("HRV", "Croatian"), "ro": ("RON", "Romanian")}
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "credential_schemas" / "xsd"
+def _schema_dir() -> Path:
+    # A source checkout keeps credential_schemas/ beside issuer/; a wheel carries a copy inside it.
+    packaged = Path(__file__).resolve().parents[1] / "credential_schemas" / "xsd"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "credential_schemas" / "xsd"
+
+
+SCHEMA_DIR = _schema_dir()
 SCHEMA_ENTRY = "genericschema_1.2.xsd"
 # The bundled schema files and their SHA-256 (copied unchanged; see credential_schemas/README.md).
 SCHEMA_FILES = {
@@ -78,10 +84,25 @@ def _q(name: str, ns: str = SNB) -> str:
 
 # --- hardened parsing --------------------------------------------------------------------------
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-    dtd_validation=False, remove_comments=False, remove_pis=False, collect_ids=False,
-)
+class _RefuseExternal(etree.Resolver):
+    """libxml2 still opens a local external DTD subset or parameter entity even with
+    ``load_dtd=False``; answer every such request with nothing, so no file is read."""
+
+    def resolve(self, url, pubid, context):
+        return self.resolve_string("", context)
+
+
+def hardened_parser() -> etree.XMLParser:
+    """A new parser with the settings parse_xml uses (for libraries that re-parse, e.g. signxml)."""
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+        dtd_validation=False, collect_ids=False,
+    )
+    parser.resolvers.add(_RefuseExternal())
+    return parser
+
+
+_PARSER = hardened_parser()
 
 
 def parse_xml(data: bytes) -> etree._Element:
@@ -96,6 +117,9 @@ def parse_xml(data: bytes) -> etree._Element:
         raise InvalidXml("XML input must be bytes")
     if len(data) > MAX_XML_BYTES:
         raise InvalidXml(f"XML larger than {MAX_XML_BYTES} bytes")
+    # Cheap first line for UTF-8/ASCII input; other encodings are caught after parsing.
+    if b"<!DOCTYPE" in data:
+        raise InvalidXml("DTD not allowed")
     try:
         root = etree.fromstring(data, parser=_PARSER)
     except etree.XMLSyntaxError as exc:

@@ -34,7 +34,7 @@ from signxml import (
 from signxml.algorithms import SignatureConstructionMethod
 from signxml.exceptions import InvalidInput, SignXMLException
 
-from issuer.credentials.xml import CRED, SNB, parse_xml
+from issuer.credentials.xml import CRED, SNB, hardened_parser, parse_xml
 from issuer.errors import InvalidProof, InvalidXml, KeyMaterialError
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -256,9 +256,8 @@ def verify_xml(
         digest_algorithms=ALLOWED_DIGESTS,
         verification_time=at,
     )
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
-        result = XMLVerifier().verify(data, x509_cert=leaf, expect_config=config, parser=parser)
+        result = XMLVerifier().verify(data, x509_cert=leaf, expect_config=config, parser=hardened_parser())
     except (SignXMLException, InvalidInput, etree.DocumentInvalid, etree.XMLSyntaxError) as exc:
         raise InvalidProof(f"XML signature invalid: {exc}") from None
     signed = result.signed_xml
