@@ -187,6 +187,10 @@ def _check_trust(
     at: datetime | None,
 ) -> x509.Certificate:
     leaf = certs[0]
+    public = leaf.public_key()
+    if not (isinstance(public, ec.EllipticCurvePublicKey) and isinstance(public.curve, ec.SECP256R1)
+            or isinstance(public, rsa.RSAPublicKey) and public.key_size >= MIN_RSA_BITS):
+        raise InvalidProof("signing certificate key is neither P-256 nor RSA >= 2048 bits")
     trusted = list(trusted_certificates)
     if trusted and leaf in trusted:
         return leaf
