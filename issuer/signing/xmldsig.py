@@ -9,7 +9,8 @@ Profile (nothing else is produced or accepted):
 - ``SignedInfo`` canonicalized with exclusive c14n; ECDSA-SHA256 (P-256) or RSA-SHA256 (>= 2048 bits);
 - ``KeyInfo`` holds only ``X509Data`` with the signing certificate first (then any chain).
 
-Verifiable with ``xmlsec1 --verify --trusted-pem <ca.pem>`` (or ``--pubkey-cert-pem <cert.pem>``).
+Verifiable with ``xmlsec1 --verify --trusted-pem <ca.pem> --enabled-reference-uris empty <file>``
+(or ``--pubkey-cert-pem <institution-cert.pem>`` instead of ``--trusted-pem``).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -181,7 +182,7 @@ def _b64(text: str) -> bytes:
 def _check_trust(
     certs: list[x509.Certificate],
     *,
-    trusted_certificates: Iterable[x509.Certificate],
+    trusted_certificates: Sequence[x509.Certificate],
     ca_certificates: Sequence[x509.Certificate],
     accept_certificate: CertificateCheck | None,
     at: datetime | None,
@@ -222,7 +223,7 @@ def _digital_signature(policy, cert, key_usage) -> None:
 def verify_xml(
     data: bytes,
     *,
-    trusted_certificates: Iterable[x509.Certificate] = (),
+    trusted_certificates: Sequence[x509.Certificate] = (),
     ca_certificates: Sequence[x509.Certificate] = (),
     accept_certificate: CertificateCheck | None = None,
     at: datetime | None = None,

@@ -372,7 +372,8 @@ def test_an_unsigned_credential_is_rejected(unsigned, rsa_signer):
 
 def test_hostile_xml_is_rejected_before_any_signature_work(rsa_signer):
     _, cert = rsa_signer
-    data = b'<!DOCTYPE r [<!ENTITY e "x">]><europassCredential xmlns="http://data.europa.eu/snb">&e;</europassCredential>'
+    data = (b'<!DOCTYPE r [<!ENTITY e "x">]>'
+            b'<europassCredential xmlns="http://data.europa.eu/snb">&e;</europassCredential>')
     with pytest.raises(InvalidXml):
         verify_xml(data, trusted_certificates=[cert])
 
