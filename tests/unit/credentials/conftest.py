@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import itertools
 import uuid
+from types import SimpleNamespace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -141,3 +142,10 @@ def build(new_id, png, institutions):
         return build_credential(award, **(kwargs | overrides))
 
     return _build
+
+
+@pytest.fixture(scope="session")
+def sample() -> SimpleNamespace:
+    """The constants of these fixtures, for assertions."""
+    return SimpleNamespace(credential_id=CREDENTIAL_ID, issued_at=ISSUED_AT, verify_url=verify_url(),
+                           did_of=did_of, aisbl=AISBL)
