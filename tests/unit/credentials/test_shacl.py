@@ -1,6 +1,8 @@
 """Each kind of credential passes the EDC "generic-full" SHACL shapes, validated offline."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import rdflib
 from pyld import jsonld
@@ -29,10 +31,15 @@ def to_graph(doc: dict) -> rdflib.Graph:
     return graph
 
 
-@pytest.mark.parametrize("kind, with_status", [("individual", True), ("interdisciplinary", False),
-                                               ("expertise", True)])
-def test_credential_conforms_to_edc_generic_full(request, build, status_entry, shapes, kind, with_status):
-    doc = build(request.getfixturevalue(f"{kind}_award"), status=status_entry if with_status else None)
+@pytest.mark.parametrize("kind, with_status, valid_until", [
+    ("individual", True, None),
+    ("interdisciplinary", False, None),
+    ("expertise", True, datetime(2030, 3, 1, tzinfo=UTC)),
+])
+def test_credential_conforms_to_edc_generic_full(request, build, status_entry, shapes, kind, with_status,
+                                                  valid_until):
+    doc = build(request.getfixturevalue(f"{kind}_award"), status=status_entry if with_status else None,
+                valid_until=valid_until)
     data = to_graph(doc)
 
     conforms, report, text = validate(data, shacl_graph=shapes, inference="none", do_owl_imports=False,
