@@ -7,28 +7,31 @@ are refused before pyld's RDF conversion would silently skip them.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from urllib.parse import urlsplit
 
 from pyld import jsonld
+from pyld.canon import URDNA2015
 
 from issuer.credentials.contexts import load_document
 from issuer.errors import InvalidDocument, IssuerError
 
-# Controls that canonical N-Quads writers escape differently (pyld leaves most of them raw, writes
-# TAB as \t where RDFC-1.0 implementations write \u0009), C1 controls, and lone surrogates (not
-# encodable as UTF-8). LF and CR are allowed: every implementation writes them as \n and \r.
-_FORBIDDEN_TEXT = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Controls that pyld writes raw into N-Quads while RDFC-1.0 implementations escape them (so the
+# signature would not verify elsewhere), C1 controls, and lone surrogates (not encodable as UTF-8).
+# TAB, LF and CR are allowed: pyld escapes them as \t, \n, \r exactly as RDFC-1.0 requires.
+_FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # An absolute IRI: a scheme, then no character that IRIs (and N-Quads IRIREF) exclude
 _ABSOLUTE_IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|\\^`\x7f-\x9f]*$')
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
-_RDFC_OPTIONS = {"algorithm": "URDNA2015", "format": "application/n-quads", "base": None,
-                 "documentLoader": load_document}
 
 
-def canonicalize(doc: dict) -> str:
+def canonicalize(doc: dict, *, hash_name: str = "sha256") -> str:
     """The RDFC-1.0 (URDNA2015) canonical N-Quads of ``doc``, using bundled contexts only.
+
+    ``hash_name`` is RDFC-1.0's hash function parameter: ``sha256`` (the default, every suite
+    but one) or ``sha384`` (ecdsa-rdfc-2019 with P-384 keys). It only affects blank node labels.
 
     :raise InvalidDocument: no ``@context``; text with control characters; a term or type the
         contexts do not define; a relative or malformed IRI; any other JSON-LD error.
@@ -42,8 +45,24 @@ def canonicalize(doc: dict) -> str:
     expanded = _run(lambda: jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
                     .expand(doc, {"documentLoader": load_document, "base": None}))
     _check_expanded(expanded)
-    # the expanded form has no contexts left, so this second expansion loads nothing
-    return _run(lambda: jsonld.normalize(expanded, dict(_RDFC_OPTIONS)))
+    # the expanded form has no contexts left, so converting it to RDF loads nothing
+    dataset = _run(lambda: jsonld.to_rdf(expanded, {"base": None,
+                                                    "documentLoader": load_document}))
+    try:
+        canonicalizer = _CANONICALIZERS[hash_name]()
+    except KeyError:
+        raise ValueError(f"RDFC-1.0 hash must be sha256 or sha384, not {hash_name!r}") from None
+    return canonicalizer.main(dataset, {"format": "application/n-quads"})
+
+
+class _Rdfc10Sha384(URDNA2015):
+    """RDFC-1.0 with SHA-384 as its hash function (pyld's URDNA2015 is RDFC-1.0 with SHA-256)."""
+
+    def create_hash(self):
+        return hashlib.sha384()
+
+
+_CANONICALIZERS = {"sha256": URDNA2015, "sha384": _Rdfc10Sha384}
 
 
 def _run(step):

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 
+from issuer.credentials.contexts import DATA_INTEGRITY_V2
 from issuer.errors import InvalidDocument, InvalidProof, IssuerError, KeyMaterialError
 from issuer.signing import multibase
 from issuer.signing.base import Signer, SigningAlgorithm
@@ -102,8 +103,15 @@ class RdfcSuite:
         config = dict(proof_options)
         config.pop("proofValue", None)
         config["@context"] = unsecured.get("@context")
-        proof_hash = hashlib.new(hash_name, canonicalize(config).encode("utf-8")).digest()
-        doc_hash = hashlib.new(hash_name, canonicalize(unsecured).encode("utf-8")).digest()
+        try:
+            proof_canon = canonicalize(config, hash_name=hash_name)
+        except InvalidDocument as exc:
+            hint = f" (is {DATA_INTEGRITY_V2} missing?)" if "term" in exc.extra else ""
+            raise InvalidDocument(f"the proof options cannot be canonicalized with the document's "
+                                  f"contexts{hint}: {exc.detail}", **exc.extra) from exc
+        proof_hash = hashlib.new(hash_name, proof_canon.encode("utf-8")).digest()
+        doc_canon = canonicalize(unsecured, hash_name=hash_name)
+        doc_hash = hashlib.new(hash_name, doc_canon.encode("utf-8")).digest()
         return proof_hash + doc_hash
 
     def verify(self, doc: dict, *, public_key: PublicKey,
