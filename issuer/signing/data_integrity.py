@@ -103,6 +103,7 @@ class RdfcSuite:
         config = dict(proof_options)
         config.pop("proofValue", None)
         config["@context"] = unsecured.get("@context")
+        doc_canon = canonicalize(unsecured, hash_name=hash_name)  # the document's errors first
         try:
             proof_canon = canonicalize(config, hash_name=hash_name)
         except InvalidDocument as exc:
@@ -110,7 +111,6 @@ class RdfcSuite:
             raise InvalidDocument(f"the proof options cannot be canonicalized with the document's "
                                   f"contexts{hint}: {exc.detail}", **exc.extra) from exc
         proof_hash = hashlib.new(hash_name, proof_canon.encode("utf-8")).digest()
-        doc_canon = canonicalize(unsecured, hash_name=hash_name)
         doc_hash = hashlib.new(hash_name, doc_canon.encode("utf-8")).digest()
         return proof_hash + doc_hash
 
