@@ -1,4 +1,4 @@
-"""The signing interface: algorithms, the ``Signer`` and ``ProofSuite`` protocols, concrete signers."""
+"""The signing interface: algorithms, ``Signer`` and ``ProofSuite`` protocols, concrete signers."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""RDFC-1.0 canonical N-Quads of a JSON-LD document, refusing anything JSON-LD would drop or rewrite.
+"""RDFC-1.0 canonical N-Quads of JSON-LD, refusing anything JSON-LD would drop or rewrite.
 
 pyld 3.3 has no ``safe`` mode (jsonld.js's option): the checks here play its part. Expansion
 runs with an ``on_property_dropped`` handler and no base IRI, so a term the contexts do not

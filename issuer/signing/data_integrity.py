@@ -96,7 +96,8 @@ class RdfcSuite:
         return secured
 
     def hash_data(self, unsecured: dict, proof_options: dict, hash_name: str) -> bytes:
-        """``H(canon(proofConfig)) || H(canon(unsecured))``; proofConfig gets the document's context.
+        """``H(canon(proofConfig)) || H(canon(unsecured))``; proofConfig takes the document's
+        ``@context``.
 
         :raise InvalidDocument, UnknownContext: either document cannot be canonicalized safely.
         """

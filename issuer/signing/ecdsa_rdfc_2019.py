@@ -1,4 +1,7 @@
-"""The ``ecdsa-rdfc-2019`` cryptosuite: RDFC-1.0, ECDSA P-256/SHA-256 or P-384/SHA-384 (W3C vc-di-ecdsa)."""
+"""The ``ecdsa-rdfc-2019`` cryptosuite: RDFC-1.0 with ECDSA P-256/SHA-256 or P-384/SHA-384.
+
+See W3C vc-di-ecdsa. With P-384 keys, SHA-384 is also RDFC-1.0's own hash function.
+"""
 from __future__ import annotations
 
 from cryptography.hazmat.primitives import hashes

@@ -1,4 +1,4 @@
-"""The ``eddsa-rdfc-2022`` cryptosuite: RDFC-1.0 canonicalization, SHA-256, Ed25519 (W3C vc-di-eddsa)."""
+"""The ``eddsa-rdfc-2022`` cryptosuite: RDFC-1.0, SHA-256 and Ed25519 (W3C vc-di-eddsa)."""
 from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric import ed25519

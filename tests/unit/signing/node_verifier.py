@@ -66,6 +66,7 @@ def install(cache_dir: Path) -> NodeVerifier:
         done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=target,
                               capture_output=True, text=True, timeout=600, check=False)
         if done.returncode != 0:
-            raise RuntimeError(f"npm ci failed for the independent verifier:\n{done.stderr[-2000:]}")
+            raise RuntimeError(f"npm ci failed for the independent verifier:\n"
+                               f"{done.stderr[-2000:]}")
         (target / "node_modules" / ".installed").write_text(lock, encoding="utf-8")
     return NodeVerifier(target)

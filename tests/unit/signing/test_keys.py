@@ -95,7 +95,8 @@ def test_xml_key_has_a_certificate_from_the_dev_ca(keys_dir, institution, now):
     ca_file = x509.load_pem_x509_certificate(keys.ca_certificate_path(keys_dir).read_bytes())
     assert ca == ca_file
     leaf.verify_directly_issued_by(ca)
-    assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "Klaipėda University"
+    common_name = leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    assert common_name == "Klaipėda University"
     assert leaf.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value == "LT"
     assert leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is True

@@ -52,7 +52,8 @@ def test_did_key_credential_verifies_and_tampered_copy_does_not(node_verifier, t
     document = {**copy.deepcopy(CREDENTIAL), "issuer": signer.key_id.split("#")[0]}
     secured = suite_for(cryptosuite).add_proof(document, signer=signer, created=NOW)
 
-    result = node_verifier.run(_write(tmp_path / "vc.json", secured), "--strict-contexts", *VERIFY_AT)
+    result = node_verifier.run(_write(tmp_path / "vc.json", secured), "--strict-contexts",
+                               *VERIFY_AT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["verified"] is True
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from issuer.credentials.contexts import EDC_CONTEXTS, VC_V1, VC_V2
+from issuer.credentials.contexts import DATA_INTEGRITY_V2, EDC_CONTEXTS, VC_V1, VC_V2
 from issuer.errors import InvalidDocument, InvalidProof, KeyMaterialError, UnknownContext
 from issuer.signing.base import EcdsaSigner, Ed25519Signer, SigningAlgorithm
 from issuer.signing.did import did_key
@@ -197,7 +197,7 @@ TAMPERING = {
                       "purpose"),
     "bad-created": (_set(("proof", "created"), "2025-13-01T00:00:00Z"), "PROOF_INVALID",
                     "dateTime"),
-    "proof-context-not-a-prefix": (_set(("proof", "@context"), ["https://w3id.org/security/data-integrity/v2"]),
+    "proof-context-not-a-prefix": (_set(("proof", "@context"), [DATA_INTEGRITY_V2]),
                                    "PROOF_INVALID", "@context"),
     "proof-set": (_set(("proof",), lambda p: [p]), "PROOF_INVALID", "no proof"),
     "no-proof": (_set(("proof",), _DELETE), "PROOF_INVALID", "no proof"),

@@ -22,23 +22,27 @@ def _text(path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+STEPS = ("proofConfig", "canonDoc", "docHash", "proofCanon", "proofHash", "combinedHash",
+         "sigHex", "sigBTC58", "signed")
+
+
+def _step_files(steps, suffix: str) -> dict:
+    return {name: steps / f"{name}{suffix}.{'json' if name in ('proofConfig', 'signed') else 'txt'}"
+            for name in STEPS}
+
+
+def _unsigned(directory, variant: str) -> dict:
+    return read_json(directory / ("employmentAuth.json" if variant else "unsigned.json"))
+
+
 def _eddsa_case(variant: str):
     steps = EDDSA_DIR / "eddsa-rdfc-2022" / variant
-    unsigned = read_json(EDDSA_DIR / ("employmentAuth.json" if variant else "unsigned.json"))
-    return steps, unsigned, {name: steps / f"{name}DataInt.{'json' if name in ('proofConfig', 'signed') else 'txt'}"
-                             for name in ("proofConfig", "canonDoc", "docHash", "proofCanon",
-                                          "proofHash", "combinedHash", "sigHex", "sigBTC58",
-                                          "signed")}
+    return steps, _unsigned(EDDSA_DIR, variant), _step_files(steps, "DataInt")
 
 
 def _ecdsa_case(curve: str, variant: str):
     steps = ECDSA_DIR / f"ecdsa-rdfc-2019-{curve}" / variant
-    unsigned = read_json(ECDSA_DIR / ("employmentAuth.json" if variant else "unsigned.json"))
-    suffix = f"ECDSA{curve.upper()}"
-    return steps, unsigned, {name: steps / f"{name}{suffix}.{'json' if name in ('proofConfig', 'signed') else 'txt'}"
-                             for name in ("proofConfig", "canonDoc", "docHash", "proofCanon",
-                                          "proofHash", "combinedHash", "sigHex", "sigBTC58",
-                                          "signed")}
+    return steps, _unsigned(ECDSA_DIR, variant), _step_files(steps, f"ECDSA{curve.upper()}")
 
 
 CASES = [("eddsa", "", "sha256"), ("eddsa", "employ", "sha256"),
