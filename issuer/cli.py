@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from issuer.errors import InvalidUpload, IssuerError
+from issuer.services.keystore import KeyStore, mirror_public_keys
 from issuer.services.completions import CompletionService, rows_from_body
 from issuer.services.reference import read_reference_files, store_reference_data
 from issuer.services.sample import load_sample_completions
@@ -57,6 +58,16 @@ def initialise() -> None:
     session.commit()
     click.echo(f"database ready: {len(data.institutions)} institutions, {len(data.sectors)} sectors, "
                f"{len(data.courses)} micro-credential runs")
+    store = keystore()
+    for institution in data.institutions:
+        store.ensure(institution, now=_now())
+        mirror_public_keys(session, store, institution.code)
+    session.commit()
+    click.echo(f"keys ready in {store.keys_dir} for {len(data.institutions)} institutions")
+
+
+def keystore() -> KeyStore:
+    return current_app.extensions["issuer.keystore"]
 
 
 @command

@@ -1,6 +1,8 @@
 """Configuration: defaults plus ``ISSUER_*`` environment variables. The only reader of the environment."""
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 from flask import Flask
@@ -21,7 +23,6 @@ DEFAULTS = {
 }
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-DEV_PASSPHRASE = "conexus-dev-only-passphrase"  # only with DEV_MODE; production refuses it
 
 
 def configure(app: Flask, test_config: dict | None) -> None:
@@ -37,13 +38,25 @@ def configure(app: Flask, test_config: dict | None) -> None:
         cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'issuer.sqlite'}"
     cfg["DEV_MODE"] = _truthy(cfg["DEV_MODE"])
     if not cfg["KEY_PASSPHRASE"] and cfg["DEV_MODE"]:
-        cfg["KEY_PASSPHRASE"] = DEV_PASSPHRASE
+        cfg["KEY_PASSPHRASE"] = dev_passphrase(app)
     cfg["KEYS_DIR"] = str(Path(cfg["KEYS_DIR"]).resolve())
     cfg["PUBLIC_URL"] = str(cfg["PUBLIC_URL"]).rstrip("/")
     cfg["HOLIDAY_DATES"] = parse_holidays(cfg["HOLIDAYS"] or "")
     cfg["INSTITUTIONS_FILE"] = str(cfg["INSTITUTIONS_FILE"] or DATA_DIR / "institutions.json")
     cfg["CATALOGUE_FILE"] = str(cfg["CATALOGUE_FILE"] or DATA_DIR / "catalogue.json")
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_BYTES"])
+
+
+def dev_passphrase(app: Flask) -> str:
+    """Development only: a random passphrase kept in the instance folder (mode 0600), so that
+    ``issuer demo`` works on a fresh machine without a secret in the repository or the shell."""
+    path = Path(app.instance_path) / "dev-key-passphrase"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return path.read_text(encoding="ascii").strip()
 
 
 def _keep_string(value: str):

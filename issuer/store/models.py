@@ -204,3 +204,19 @@ class CredentialComponentRow(Base):
     itinerary_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     component_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+
+
+class InstitutionKeyRow(Base):
+    """Public key material of each institution (current and retired), read by the verifier and
+    the DID documents; mirrored from the keys folder by ``issuer init`` and ``issuer keys rotate``.
+    """
+
+    __tablename__ = "institution_keys"
+    institution: Mapped[str] = mapped_column(ForeignKey("institutions.code"), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    key_type: Mapped[str] = mapped_column(String(32))
+    public_key_multibase: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    certificate_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

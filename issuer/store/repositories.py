@@ -153,6 +153,29 @@ class CompletionRepository:
         )
         return [_completion(c, s) for c, s in rows]
 
+    def reported_by(self, institution: str) -> list[CompletionRecord]:
+        """Every record the institution reported, in a stable order."""
+        rows = self.session.execute(
+            select(CompletionRow, StudentRow).join(StudentRow)
+            .where(CompletionRow.reported_by == institution)
+            .order_by(CompletionRow.semester_id, StudentRow.home_university, StudentRow.student_id,
+                      CompletionRow.applied_at, CompletionRow.course_code))
+        return [_completion(c, s) for c, s in rows]
+
+    def for_students(self, keys: Iterable[tuple[str, str]]) -> list[CompletionRecord]:
+        """Every record of the given students, whoever reported it."""
+        by_home: dict[str, list[str]] = {}
+        for home, student_id in keys:
+            by_home.setdefault(home, []).append(student_id)
+        records = []
+        for home, ids in sorted(by_home.items()):
+            for chunk in _chunks(sorted(ids), 500):
+                rows = self.session.execute(
+                    select(CompletionRow, StudentRow).join(StudentRow)
+                    .where(StudentRow.home_university == home, StudentRow.student_id.in_(chunk)))
+                records += [_completion(c, s) for c, s in rows]
+        return records
+
     def student_exists(self, home_university: str, student_id: str) -> bool:
         return self.session.scalar(select(StudentRow.id).where(
             StudentRow.home_university == home_university, StudentRow.student_id == student_id)) is not None

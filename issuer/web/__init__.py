@@ -5,9 +5,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from issuer.web import api, errors, public
+    from issuer.web import api, credentials, errors, public
 
     errors.register(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(credentials.bp)
     app.json.sort_keys = False

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from issuer.services import credentials as credentials_service
 from issuer.services.completions import CompletionService
+from issuer.services.credentials import CredentialService
+from issuer.services.issuance import IssuanceService
+from issuer.services.keystore import KeyStore
+from issuer.services.status import StatusService
 from issuer.services.progress import ProgressService
 from issuer.services.tokens import TokenService
 from issuer.store import db
@@ -15,6 +20,28 @@ def completions() -> CompletionService:
 
 def progress() -> ProgressService:
     return ProgressService(db.session(), holidays=current_app.config["HOLIDAY_DATES"])
+
+
+def keystore() -> KeyStore:
+    return current_app.extensions["issuer.keystore"]
+
+
+def issuance() -> IssuanceService:
+    cfg = current_app.config
+    return IssuanceService(db.session(), keystore=keystore(), public_url=cfg["PUBLIC_URL"],
+                           holidays=cfg["HOLIDAY_DATES"])
+
+
+def status() -> StatusService:
+    return StatusService(db.session(), keystore=keystore(), public_url=current_app.config["PUBLIC_URL"])
+
+
+def credentials() -> CredentialService:
+    return CredentialService(db.session(), public_url=current_app.config["PUBLIC_URL"])
+
+
+def did_document(code: str) -> dict:
+    return credentials_service.did_document(db.session(), keystore(), code)
 
 
 def tokens() -> TokenService:

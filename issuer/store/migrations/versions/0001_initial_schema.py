@@ -66,6 +66,18 @@ def upgrade() -> None:
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_institution'), ['institution'], unique=False)
 
+    op.create_table('institution_keys',
+    sa.Column('institution', sa.String(length=16), nullable=False),
+    sa.Column('key_id', sa.String(length=100), nullable=False),
+    sa.Column('purpose', sa.String(length=32), nullable=False),
+    sa.Column('key_type', sa.String(length=32), nullable=False),
+    sa.Column('public_key_multibase', sa.String(length=200), nullable=True),
+    sa.Column('certificate_pem', sa.Text(), nullable=True),
+    sa.Column('created', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('retired', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['institution'], ['institutions.code'], ),
+    sa.PrimaryKeyConstraint('institution', 'key_id')
+    )
     op.create_table('status_lists',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('institution', sa.String(length=16), nullable=False),
@@ -230,6 +242,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_status_lists_institution'))
 
     op.drop_table('status_lists')
+    op.drop_table('institution_keys')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_institution'))
 

@@ -1,0 +1,104 @@
+"""One award in every format: render the image, build JSON-LD and XML, sign both.
+
+No database here: the caller supplies the institution keys (a KeyStore), ids and time.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Mapping
+
+from issuer.credentials.jsonld import build_credential
+from issuer.credentials.render import certificate_view, render_png
+from issuer.credentials.xml import build_credential_xml, to_bytes
+from issuer.domain.model import (
+    Component,
+    Course,
+    Delivery,
+    Grading,
+    IndividualAward,
+    Institution,
+    ItineraryAward,
+    ItineraryKind,
+    LearningOutcome,
+    Learner,
+)
+from issuer.services.keystore import KeyStore
+from issuer.signing.keys import KeyPurpose
+from issuer.signing.suites import suite_for
+from issuer.signing.xmldsig import sign_xml
+
+
+@dataclass(frozen=True)
+class SignedDocuments:
+    jsonld: str  # the signed JSON-LD exactly as stored and served
+    xml: str
+    digest_sri: str  # "sha384-..." of the JSON-LD bytes, what an itinerary binds its parts with
+
+
+def new_urn() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def sri_digest(data: bytes) -> str:
+    """Subresource Integrity form of SHA-384 (``sha384-<base64>``)."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+
+
+def serialize(doc: dict) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def issuer_of(award: IndividualAward | ItineraryAward) -> Institution:
+    return award.host if isinstance(award, IndividualAward) else award.issuer
+
+
+def sign_award(award: IndividualAward | ItineraryAward, *, keystore: KeyStore,
+               credential_uri: str, verify_url: str, status: dict, issued_at: datetime,
+               institutions: Mapping[str, Institution]) -> SignedDocuments:
+    """Render, build and sign the JSON-LD (eddsa-rdfc-2022) and XML (XML Signature) forms."""
+    issuer = issuer_of(award)
+    did = keystore.did(issuer.code)
+    view = certificate_view(award, credential_id=credential_uri, issued_at=issued_at,
+                            verify_url=verify_url, issuer=issuer, institutions=institutions)
+    doc = build_credential(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
+                           verify_url=verify_url, status=status, display_png=render_png(view),
+                           new_id=new_urn, institutions=institutions)
+    suite = suite_for(str(KeyPurpose.EDDSA))
+    signed = suite.add_proof(doc, signer=keystore.signer(issuer.code, KeyPurpose.EDDSA), created=issued_at)
+    jsonld = serialize(signed)
+    xml_key = keystore.ring(issuer.code).xml
+    root = build_credential_xml(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
+                                verify_url=verify_url, new_id=new_urn)
+    signed_xml = sign_xml(root, private_key=xml_key.private_key, certificate=xml_key.certificate,
+                          chain=xml_key.certificates[1:])
+    return SignedDocuments(jsonld=jsonld, xml=to_bytes(signed_xml).decode("utf-8"),
+                           digest_sri=sri_digest(jsonld.encode("utf-8")))
+
+
+def award_from_json(kind: str, data: dict) -> IndividualAward | ItineraryAward:
+    """Rebuild a stored award (the inverse of ``issuance.award_json``) for HTML and PDF views."""
+    learner = Learner(**{**data["learner"], "date_of_birth": _date(data["learner"].get("date_of_birth"))})
+    if kind == "individual":
+        c = data["course"]
+        course = Course(**{
+            **c, "delivery": Delivery(c["delivery"]), "start_date": _date(c["start_date"]),
+            "end_date": _date(c["end_date"]), "grading": Grading(**c["grading"]), "keywords": tuple(c["keywords"]),
+            "learning_outcomes": tuple(LearningOutcome(**o) for o in c["learning_outcomes"])})
+        return IndividualAward(
+            learner=learner, course=course, host=Institution(**data["host"]), sector_name=data["sector_name"],
+            thematic_area_name=data["thematic_area_name"], grade=data["grade"],
+            assessed_on=_date(data.get("assessed_on")), grade_announced_on=_date(data.get("grade_announced_on")),
+            completed_on=_date(data["completed_on"]))
+    return ItineraryAward(
+        kind=ItineraryKind(data["kind"]), sector=data.get("sector"), sector_name=data.get("sector_name"),
+        learner=learner, issuer=Institution(**data["issuer"]), semester=data["semester"],
+        components=tuple(Component(**c) for c in data["components"]), ects=data.get("ects", 6))
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
