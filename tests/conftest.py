@@ -23,7 +23,7 @@ SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TEST_PASSPHRASE = "test-passphrase-not-secret"
-MUTABLE_TABLES = ("credential_components", "credentials", "status_lists", "completion_records",
+MUTABLE_TABLES = ("close_claims", "close_runs", "credential_components", "credentials", "status_lists", "completion_records",
                   "students", "api_tokens", "audit_log")
 
 

@@ -220,3 +220,25 @@ class InstitutionKeyRow(Base):
     certificate_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     retired: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CloseRunRow(Base):
+    """One close of a semester; workers on any machine join the open run and claim its students."""
+
+    __tablename__ = "close_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    semester_id: Mapped[str] = mapped_column(ForeignKey("semesters.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CloseClaimRow(Base):
+    """A student to evaluate in a close run. A worker holds its claim as a row lock
+    (``FOR UPDATE SKIP LOCKED``) until it commits the result, so a crashed worker's claims return
+    to the pool by themselves."""
+
+    __tablename__ = "close_claims"
+    run_id: Mapped[int] = mapped_column(ForeignKey("close_runs.id"), primary_key=True)
+    student_pk: Mapped[int] = mapped_column(ForeignKey("students.id"), primary_key=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, request
 
-from issuer.errors import InvalidRequest
+from issuer.errors import InvalidRequest, NotFound
 from issuer.web import deps
 from issuer.web.api import parse_as_of
 
@@ -28,6 +28,15 @@ def issue_individual():
         raise InvalidRequest("records must be a list of {home_university, student_id, course_code, semester}")
     return deps.issuance().issue_individual(host, as_of=parse_as_of(body.get("as_of")),
                                             now=datetime.now(UTC), only=records)
+
+
+@bp.post("/api/semesters/<semester>/close")
+def close_semester(semester: str):
+    """AISBL closes a semester: evaluate every student, issue due itineraries, report."""
+    caller = deps.caller()
+    if not deps.institution(caller).issues_itineraries:
+        raise NotFound(f"no semester close for {caller}")  # another's resource: 404, not 403
+    return deps.close_semester(semester, now=datetime.now(UTC))
 
 
 @bp.post("/api/credentials/<credential_id>/revoke")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from issuer.services import closing
 from issuer.services import credentials as credentials_service
 from issuer.services.completions import CompletionService
 from issuer.services.credentials import CredentialService
@@ -11,7 +12,9 @@ from issuer.services.keystore import KeyStore
 from issuer.services.status import StatusService
 from issuer.services.progress import ProgressService
 from issuer.services.tokens import TokenService
+from issuer.domain.model import Institution
 from issuer.store import db
+from issuer.store.repositories import CatalogueRepository
 
 
 def completions() -> CompletionService:
@@ -20,6 +23,10 @@ def completions() -> CompletionService:
 
 def progress() -> ProgressService:
     return ProgressService(db.session(), holidays=current_app.config["HOLIDAY_DATES"])
+
+
+def institution(code: str) -> Institution:
+    return CatalogueRepository(db.session()).institutions()[code]
 
 
 def keystore() -> KeyStore:
@@ -42,6 +49,16 @@ def credentials() -> CredentialService:
 
 def did_document(code: str) -> dict:
     return credentials_service.did_document(db.session(), keystore(), code)
+
+
+def close_semester(semester: str, *, now) -> dict:
+    """Close ``semester`` with this one worker (see services.closing for parallel workers)."""
+    claim_session = current_app.extensions["issuer.sessions"]()
+    try:
+        return closing.close_semester(db.session(), claim_session, issuance=issuance(), semester=semester,
+                                      now=now)
+    finally:
+        claim_session.close()
 
 
 def tokens() -> TokenService:

@@ -66,6 +66,17 @@ def upgrade() -> None:
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_institution'), ['institution'], unique=False)
 
+    op.create_table('close_runs',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('semester_id', sa.String(length=16), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['semester_id'], ['semesters.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('close_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_close_runs_semester_id'), ['semester_id'], unique=False)
+
     op.create_table('institution_keys',
     sa.Column('institution', sa.String(length=16), nullable=False),
     sa.Column('key_id', sa.String(length=100), nullable=False),
@@ -113,6 +124,18 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['sector_code'], ['sectors.code'], ),
     sa.PrimaryKeyConstraint('code')
     )
+    op.create_table('close_claims',
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('student_pk', sa.Integer(), nullable=False),
+    sa.Column('done', sa.Boolean(), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['run_id'], ['close_runs.id'], ),
+    sa.ForeignKeyConstraint(['student_pk'], ['students.id'], ),
+    sa.PrimaryKeyConstraint('run_id', 'student_pk')
+    )
+    with op.batch_alter_table('close_claims', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_close_claims_done'), ['done'], unique=False)
+
     op.create_table('completion_records',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('student_pk', sa.Integer(), nullable=False),
@@ -236,6 +259,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_completion_records_reported_by'))
 
     op.drop_table('completion_records')
+    with op.batch_alter_table('close_claims', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_close_claims_done'))
+
+    op.drop_table('close_claims')
     op.drop_table('thematic_areas')
     op.drop_table('students')
     with op.batch_alter_table('status_lists', schema=None) as batch_op:
@@ -243,6 +270,10 @@ def downgrade() -> None:
 
     op.drop_table('status_lists')
     op.drop_table('institution_keys')
+    with op.batch_alter_table('close_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_close_runs_semester_id'))
+
+    op.drop_table('close_runs')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_institution'))
 

@@ -1,0 +1,201 @@
+"""Closing a semester: AISBL evaluates every student and issues the due itinerary certificates.
+
+A close is a *run* of *claims*, one per student holding a valid individual certificate of that
+semester or an earlier one. Workers (one, or several processes on one or many machines sharing a
+PostgreSQL database) join the open run and claim students with ``SELECT ... FOR UPDATE SKIP
+LOCKED``; a claim stays locked until its result is committed, so the claims of a crashed worker
+return to the pool, and issuance is idempotent (award keys are unique), so rerunning finishes the
+job with every due certificate issued exactly once. The outcome does not depend on the number of
+workers: the rules choose components deterministically.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from issuer.domain.calendar import is_semester_id, semester_order
+from issuer.domain.model import Component, ItineraryAward, ItineraryKind, Learner
+from issuer.domain.rules import (
+    HeldCertificate,
+    choose_expertise,
+    choose_interdisciplinary,
+    counted_at_close,
+    near_itineraries,
+)
+from issuer.errors import Conflict, NotFound
+from issuer.services.issuance import Catalogue, IssuanceService, itinerary_award_key
+from issuer.store.credentials import CredentialRepository
+from issuer.store.models import CloseClaimRow, CloseRunRow, CredentialRow, SemesterRow, StudentRow
+from issuer.store.repositories import AuditRepository
+
+CLAIM_BATCH = 10
+ISSUER = "AISBL"
+
+
+@dataclass(frozen=True)
+class StudentOutcome:
+    issued: list[dict]
+    near: list[dict]
+
+
+class CloseService:
+    def __init__(self, session: Session, *, issuance: IssuanceService, issuer: str = ISSUER):
+        self.session = session
+        self.issuance = issuance
+        self.issuer = issuer
+
+    # -- run lifecycle ----------------------------------------------------------------------
+    def open_run(self, semester: str, *, now: datetime) -> int:
+        """Join the open run of ``semester`` or start one (claims for every eligible student).
+
+        :raise NotFound: unknown semester.
+        """
+        if not is_semester_id(semester) or self.session.get(SemesterRow, semester) is None:
+            raise NotFound(f"no semester {semester}")
+        # serialise run creation across workers and machines (a no-op lock on SQLite)
+        self.session.scalar(select(SemesterRow.id).where(SemesterRow.id == semester).with_for_update())
+        run = self.session.scalar(select(CloseRunRow).where(CloseRunRow.semester_id == semester,
+                                                            CloseRunRow.finished_at.is_(None)))
+        if run is None:
+            run = CloseRunRow(semester_id=semester, started_at=now)
+            self.session.add(run)
+            self.session.flush()
+            for pk in self._students_to_evaluate(semester):
+                self.session.add(CloseClaimRow(run_id=run.id, student_pk=pk, done=False))
+        self.session.commit()
+        return run.id
+
+    def _students_to_evaluate(self, semester: str) -> list[int]:
+        limit = semester_order(semester)
+        rows = self.session.execute(select(CredentialRow.student_pk, CredentialRow.semester_id).where(
+            CredentialRow.kind == "individual", CredentialRow.revoked_at.is_(None)).distinct())
+        return sorted({pk for pk, sem in rows if semester_order(sem) <= limit})
+
+    def work(self, run_id: int, *, now: datetime, claim_session: Session,
+             progress: Callable[[int], None] | None = None) -> int:
+        """Claim and evaluate students of the run until none is left to claim; returns how many.
+
+        ``claim_session`` is a second session whose open transaction holds the claims' row locks.
+        """
+        run = self.session.get(CloseRunRow, run_id)
+        context = _CloseContext.load(self.session, run.semester_id)
+        evaluated = 0
+        while True:
+            claims = claim_session.scalars(
+                select(CloseClaimRow).where(CloseClaimRow.run_id == run_id, CloseClaimRow.done.is_(False))
+                .order_by(CloseClaimRow.student_pk).limit(CLAIM_BATCH)
+                .with_for_update(skip_locked=True)).all()
+            if not claims:
+                claim_session.rollback()
+                return evaluated
+            for claim in claims:
+                outcome = self.evaluate(claim.student_pk, context, now=now)
+                claim.result = {"issued": outcome.issued, "near": outcome.near}
+                claim.done = True
+                evaluated += 1
+                if progress:
+                    progress(1)
+            claim_session.commit()
+
+    def finish(self, run_id: int, *, now: datetime) -> dict:
+        """The run's report once every claim is done (finishing the run).
+
+        :raise Conflict: claims remain (a worker is still busy, or crashed: run the close again).
+        """
+        run = self.session.get(CloseRunRow, run_id)
+        remaining = self.session.scalar(select(func.count()).select_from(CloseClaimRow).where(
+            CloseClaimRow.run_id == run_id, CloseClaimRow.done.is_(False)))
+        if remaining:
+            raise Conflict(f"{remaining} students of the close of {run.semester_id} are not evaluated yet",
+                           code="CLOSE_IN_PROGRESS")
+        claims = self.session.scalars(select(CloseClaimRow).where(CloseClaimRow.run_id == run_id)
+                                      .order_by(CloseClaimRow.student_pk)).all()
+        if run.finished_at is None:
+            run.finished_at = now
+            AuditRepository(self.session).record(
+                actor=self.issuer, action="semester.close", subject=run.semester_id,
+                detail={"run": run_id, "students": len(claims),
+                        "issued": sum(len(c.result["issued"]) for c in claims)}, now=now)
+            self.session.commit()
+        return {
+            "semester": run.semester_id, "as_of": now.date().isoformat(), "students_evaluated": len(claims),
+            "issued": sorted((i for c in claims for i in c.result["issued"]),
+                             key=lambda i: (i["home_university"], i["student_id"], i["kind"], i["sector"] or "")),
+            "near": sorted((n for c in claims for n in c.result["near"]),
+                           key=lambda n: (n["home_university"], n["student_id"], n["kind"], n["sector"] or "")),
+        }
+
+    # -- one student ------------------------------------------------------------------------
+    def evaluate(self, student_pk: int, context: "_CloseContext", *, now: datetime) -> StudentOutcome:
+        """Issue the student's due itinerary certificates (at most one of each)."""
+        student = self.session.get(StudentRow, student_pk)
+        credentials = CredentialRepository(self.session)
+        held = counted_at_close(credentials.held_by_student_pks([student_pk]).get(student_pk, []),
+                                context.semester)
+        issued_keys = set(credentials.itineraries_for_student(student.home_university, student.student_id))
+        issued = []
+        choices = [(ItineraryKind.INTERDISCIPLINARY, None, choose_interdisciplinary(held, context.sector_codes))]
+        for sector in context.sector_codes:
+            choices.append((ItineraryKind.EXPERTISE, sector, choose_expertise(held, sector)))
+        for kind, sector, chosen in choices:
+            if chosen is None or (kind, sector) in issued_keys:
+                continue
+            credential = self._issue(student, kind, sector, chosen, context, now=now)
+            issued_keys.add((kind, sector))
+            issued.append({"credential": credential, "kind": str(kind), "sector": sector,
+                           "home_university": student.home_university, "student_id": student.student_id,
+                           "components": [{"course_code": h.course_code, "semester": h.semester,
+                                           "credential": h.credential_id} for h in chosen]})
+        near = [{"home_university": student.home_university, "student_id": student.student_id,
+                 "kind": str(n.kind), "sector": n.sector, "missing": n.missing}
+                for n in near_itineraries(held, context.sector_codes, issued=frozenset(issued_keys))]
+        return StudentOutcome(issued, near)
+
+    def _issue(self, student: StudentRow, kind: ItineraryKind, sector: str | None,
+               chosen: tuple[HeldCertificate, ...], context: "_CloseContext", *, now: datetime) -> str:
+        components = tuple(self._component(h, context) for h in chosen)
+        award = ItineraryAward(
+            kind=kind, sector=sector, sector_name=context.catalogue.sectors[sector].name if sector else None,
+            learner=Learner(student.home_university, student.student_id, student.given_name,
+                            student.family_name, student.email, student.date_of_birth),
+            issuer=context.catalogue.institutions[self.issuer], semester=context.semester, components=components)
+        return self.issuance.store(
+            award, award_key=itinerary_award_key(student.home_university, student.student_id, str(kind), sector),
+            student_pk=student.id, kind=str(kind), course_code=None, semester=context.semester, sector=sector,
+            completed_on=None, institutions=context.catalogue.institutions, now=now,
+            components=[c.credential_id.removeprefix("urn:uuid:") for c in components])
+
+    def _component(self, held: HeldCertificate, context: "_CloseContext") -> Component:
+        row = self.session.get(CredentialRow, held.credential_id)
+        course = context.catalogue.courses[(held.course_code, held.semester)]
+        return Component(credential_id=row.uri, course_code=held.course_code, semester=held.semester,
+                         title=course.title, sector=course.sector,
+                         sector_name=context.catalogue.sectors[course.sector].name, host=course.host,
+                         digest_sri=row.digest_sri)
+
+
+@dataclass(frozen=True)
+class _CloseContext:
+    semester: str
+    catalogue: Catalogue
+    sector_codes: tuple[str, ...]
+
+    @classmethod
+    def load(cls, session: Session, semester: str) -> "_CloseContext":
+        catalogue = Catalogue.load(session)
+        return cls(semester, catalogue, tuple(catalogue.sectors))
+
+
+def close_semester(session: Session, claim_session: Session, *, issuance: IssuanceService, semester: str,
+                   now: datetime, progress=None) -> dict:
+    """Open (or join) the run, evaluate every student with this one worker, return the report."""
+    service = CloseService(session, issuance=issuance)
+    run_id = service.open_run(semester, now=now)
+    service.work(run_id, now=now, claim_session=claim_session, progress=progress)
+    return service.finish(run_id, now=now)
+
+

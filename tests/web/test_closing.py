@@ -1,0 +1,84 @@
+"""Semester close: itinerary certificates issued by AISBL, idempotent, revocation cascades."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tests.web.helpers import to_csv
+from tests.web.itinerary_plan import expertise_courses, interdisciplinary_courses, records_for
+
+HOSTS = ("LRUniv", "UCV")
+ANNA = {"student_id": "KU-0001", "home_university": "KU", "given_name": "Ona", "family_name": "Kazlauskienė",
+        "email": "ona@example.org", "date_of_birth": ""}
+BEN = {"student_id": "AUA-0002", "home_university": "AUA", "given_name": "Νίκος", "family_name": "Παππάς",
+       "email": "nikos@example.org", "date_of_birth": "2002-02-02"}
+
+
+def _upload_and_issue(client, token_for, rows):
+    by_host = defaultdict(list)
+    for row in rows:
+        by_host[row.pop("_host")].append(row)
+    issued = []
+    for host, host_rows in sorted(by_host.items()):
+        headers = token_for(host)
+        response = client.post("/api/completions", data=to_csv(host_rows), headers=headers, content_type="text/csv")
+        assert response.status_code == 200, response.get_json()
+        result = client.post("/api/credentials/issue", json={"as_of": "2025-07-31"}, headers=headers).get_json()
+        assert result["not_issued"] == [], result["not_issued"]
+        issued += result["issued"]
+    return issued
+
+
+def _plan():
+    rows = []
+    for student, runs in ((ANNA, interdisciplinary_courses(HOSTS)), (BEN, expertise_courses(HOSTS, "SOCIETY"))):
+        for run, row in zip(runs, records_for(student, runs)):
+            rows.append({**row, "_host": run["host"]})
+    return rows
+
+
+def test_close_issues_interdisciplinary_and_expertise_once(client, token_for):
+    issued = _upload_and_issue(client, token_for, _plan())
+    assert len(issued) == 12
+    aisbl = token_for("AISBL")
+    autumn = client.post("/api/semesters/2024-autumn/close", headers=aisbl).get_json()
+    assert autumn["issued"] == [] and autumn["students_evaluated"] == 2
+    report = client.post("/api/semesters/2025-spring/close", headers=aisbl).get_json()
+    kinds = sorted((i["kind"], i["sector"], i["student_id"]) for i in report["issued"])
+    assert kinds == [("expertise", "SOCIETY", "AUA-0002"), ("interdisciplinary", None, "KU-0001")]
+    assert all(len(i["components"]) == 6 for i in report["issued"])
+    again = client.post("/api/semesters/2025-spring/close", headers=aisbl).get_json()
+    assert again["issued"] == [] and again["students_evaluated"] == 2
+
+    itinerary = next(i for i in report["issued"] if i["kind"] == "interdisciplinary")
+    doc = client.get(f"/credentials/{itinerary['credential']}").get_json()
+    assert doc["issuer"]["id"].endswith(":institutions:AISBL")
+    progress = client.get("/api/students/KU/KU-0001/progress?as_of=2025-07-31", headers=aisbl).get_json()
+    inter = next(i for i in progress["itineraries"] if i["kind"] == "interdisciplinary")
+    assert inter["credential"] == itinerary["credential"] and inter["due"] is False
+
+
+def test_revoking_a_component_revokes_the_itinerary_and_the_next_close_re_evaluates(client, token_for):
+    _upload_and_issue(client, token_for, _plan())
+    aisbl = token_for("AISBL")
+    report = client.post("/api/semesters/2025-spring/close", headers=aisbl).get_json()
+    itinerary = next(i for i in report["issued"] if i["kind"] == "interdisciplinary")
+    component = itinerary["components"][0]
+    host = next(h for h in HOSTS if client.post(
+        f"/api/credentials/{component['credential']}/revoke", json={"reason": "grade corrected"},
+        headers=token_for(h)).status_code == 200)
+    assert host in HOSTS
+    progress = client.get("/api/students/KU/KU-0001/progress?as_of=2025-07-31", headers=aisbl).get_json()
+    inter = next(i for i in progress["itineraries"] if i["kind"] == "interdisciplinary")
+    assert inter["credential"] is None and inter["due"] is False
+    assert any(r["code"] == "MISSING_SECTORS" for r in inter["reasons"])
+    later = client.post("/api/semesters/2025-spring/close", headers=aisbl).get_json()
+    assert later["issued"] == []
+    near = [n for n in later["near"] if n["student_id"] == "KU-0001"]
+    assert near == [{"home_university": "KU", "student_id": "KU-0001", "kind": "interdisciplinary",
+                     "sector": None, "missing": 1}]
+
+
+def test_only_aisbl_may_close(client, token_for):
+    assert client.post("/api/semesters/2025-spring/close", headers=token_for("KU")).status_code == 404
+    assert client.post("/api/semesters/2025-spring/close").status_code == 401
+    assert client.post("/api/semesters/2031-winter/close", headers=token_for("AISBL")).status_code == 404
