@@ -1,21 +1,29 @@
 """The ``issuer`` command line (a Flask CLI group: ``flask --app wsgi ...`` works too)."""
 from __future__ import annotations
 
+import json
 import sys
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from issuer import parallel
 from issuer.errors import InvalidUpload, IssuerError
+from issuer.services.closing import CloseService
+from issuer.config import dev_passphrase
+from issuer.services import keystore as keystore_module
 from issuer.services.keystore import KeyStore, mirror_public_keys
 from issuer.services.completions import CompletionService, rows_from_body
 from issuer.services.reference import read_reference_files, store_reference_data
 from issuer.services.sample import load_sample_completions
 from issuer.services.tokens import TokenService
 from issuer.store import db
+from issuer.store.repositories import CatalogueRepository, CompletionRepository
+from issuer.web import deps
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: _create_app(), add_default_commands=False,
@@ -129,20 +137,131 @@ def import_command(file: Path, institution: str, dry_run: bool) -> None:
 
 
 @command
+@click.command("issue")
+@click.option("--institution", required=True, help="Code of the host university issuing.")
+@click.option("--as-of", "as_of", default=None, help="Evaluate the rules as of this date (YYYY-MM-DD; default today).")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes (PostgreSQL only).")
+@with_appcontext
+def issue_command(institution: str, as_of: str | None, workers: int) -> None:
+    """Issue every individual certificate due for INSTITUTION's courses."""
+    report = issue_all(institution, as_of=_as_of(as_of), workers=workers)
+    click.echo(f"{institution}: {len(report['issued'])} issued or already issued, "
+               f"{len(report['not_issued'])} not due")
+
+
+def issue_all(institution: str, *, as_of, workers: int = 1) -> dict:
+    now = _now()
+    count, note = parallel.effective_workers(current_app, workers)
+    if note:
+        click.echo(note, err=True)
+    total = len(CompletionRepository(db.session()).reported_by(institution))
+    with click.progressbar(length=total, label=f"issuing {institution}", file=sys.stderr) as bar:
+        if count == 1:
+            return deps.issuance().issue_individual(institution, as_of=as_of, now=now, progress=bar.update)
+        config = parallel.worker_config(current_app)
+        parts = parallel.run_workers(parallel.issue_worker, lambda i: (
+            config, institution, as_of.isoformat(), now.isoformat(), (i, count)), count, bar.update)
+    if any(p is None for p in parts):
+        raise click.ClickException("a worker failed; run the command again (issuance is idempotent)")
+    return {"issued": [i for p in parts for i in p["issued"]], "not_issued": [n for p in parts for n in p["not_issued"]]}
+
+
+@command
+@click.command("close-semester")
+@click.argument("semester")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes (PostgreSQL only).")
+@click.option("--join", is_flag=True, help="Only help an open close of SEMESTER (e.g. from another machine).")
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@with_appcontext
+def close_command(semester: str, workers: int, join: bool, as_json: bool) -> None:
+    """Close SEMESTER as AISBL: evaluate every student and issue the due itinerary certificates."""
+    try:
+        report = close(semester, workers=workers, join=join)
+    except IssuerError as exc:
+        raise click.ClickException(exc.detail) from None
+    if report is None:
+        click.echo("done with this worker's share; the coordinating run prints the report")
+    elif as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        kinds = Counter(i["kind"] for i in report["issued"])
+        click.echo(f"{semester}: {report['students_evaluated']} students evaluated; issued "
+                   f"{kinds['interdisciplinary']} interdisciplinary, {kinds['expertise']} expertise; "
+                   f"{len(report['near'])} near an itinerary")
+
+
+def close(semester: str, *, workers: int = 1, join: bool = False) -> dict | None:
+    now = _now()
+    count, note = parallel.effective_workers(current_app, workers)
+    if note:
+        click.echo(note, err=True)
+    service = CloseService(db.session(), issuance=deps.issuance())
+    run_id = service.open_run(semester, now=now)
+    total = service.pending(run_id)
+    with click.progressbar(length=total, label=f"closing {semester}", file=sys.stderr) as bar:
+        if count > 1:
+            config = parallel.worker_config(current_app)
+            parallel.run_workers(parallel.close_worker, lambda i: (config, run_id, now.isoformat()), count,
+                                 bar.update)
+        claim_session = current_app.extensions["issuer.sessions"]()
+        try:  # this process takes whatever is left (all of it with one worker; a crashed worker's share)
+            service.work(run_id, now=now, claim_session=claim_session, progress=bar.update)
+        finally:
+            claim_session.close()
+    return None if join else service.finish(run_id, now=now)
+
+
+@command
+@click.command("revoke")
+@click.argument("credential_id")
+@click.option("--institution", required=True, help="Code of the issuing institution.")
+@click.option("--reason", required=True, help="Why (kept with the credential).")
+@with_appcontext
+def revoke_command(credential_id: str, institution: str, reason: str) -> None:
+    """Revoke CREDENTIAL_ID (and every itinerary certificate built on it). Permanent."""
+    try:
+        revoked = deps.status().revoke(credential_id, by=institution, reason=reason, now=_now())
+    except IssuerError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo("revoked: " + ", ".join(revoked))
+
+
+def _as_of(value: str | None):
+    try:
+        return date.fromisoformat(value) if value else _now().date()
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint="--as-of") from None
+
+
+@command
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare everything, then exit.")
 @with_appcontext
 def demo_command(host: str, port: int, no_serve: bool) -> None:
-    """The one-command tour: init, load the sample records, then serve."""
+    """The one-command tour: init, sample records, issue everything due, close both semesters, serve."""
+    if not current_app.config["KEY_PASSPHRASE"]:
+        click.echo("ISSUER_KEY_PASSPHRASE is not set: using a development passphrase kept in the "
+                   "instance folder (never do this in production)", err=True)
+        current_app.config["KEY_PASSPHRASE"] = dev_passphrase(current_app)
+        keystore_module.init_app(current_app)
     initialise()
-    loaded = load_sample_completions(db.session(), now=_now())
-    click.echo("sample records: " + ", ".join(f"{k} {v}" for k, v in loaded.items()))
-    token = TokenService(db.session()).create("AISBL", label="demo", now=_now())
-    click.echo(f"demo token for AISBL (shown once): {token}")
+    if CompletionRepository(db.session()).count() == 0:
+        loaded = load_sample_completions(db.session(), now=_now())
+        click.echo("sample records: " + ", ".join(f"{k} {v}" for k, v in loaded.items()))
+    today = _now().date()
+    hosts = sorted(code for code, i in CatalogueRepository(db.session()).institutions().items() if i.member)
+    issued = [i for code in hosts for i in issue_all(code, as_of=today)["issued"]]
+    reports = [close(semester.id) for semester in CatalogueRepository(db.session()).semesters()]
+    itineraries = [i for r in reports for i in r["issued"]]
+    click.echo(f"{len(issued)} individual and {len(itineraries)} itinerary certificates")
     base = current_app.config["PUBLIC_URL"]
-    click.echo(f"try: curl {base}/health ; curl {base}/catalogue")
+    for entry in issued[:3] + itineraries[:2]:
+        click.echo(f"  verify: {base}/credentials/{entry['credential']}/verify")
+    token = TokenService(db.session()).create("AISBL", label="demo", now=_now())
+    click.echo(f"AISBL token (shown once): {token}")
+    click.echo(f"try: {base}/health  {base}/catalogue  {base}/verify")
     if not no_serve:
         current_app.run(host=host, port=port, threaded=True, use_reloader=False)
 

@@ -75,6 +75,11 @@ class CloseService:
             CredentialRow.kind == "individual", CredentialRow.revoked_at.is_(None)).distinct())
         return sorted({pk for pk, sem in rows if semester_order(sem) <= limit})
 
+    def pending(self, run_id: int) -> int:
+        """Claims of the run not done yet."""
+        return self.session.scalar(select(func.count()).select_from(CloseClaimRow).where(
+            CloseClaimRow.run_id == run_id, CloseClaimRow.done.is_(False))) or 0
+
     def work(self, run_id: int, *, now: datetime, claim_session: Session,
              progress: Callable[[int], None] | None = None) -> int:
         """Claim and evaluate students of the run until none is left to claim; returns how many.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -91,19 +92,21 @@ class IssuanceService:
 
     # -- host universities ------------------------------------------------------------------
     def issue_individual(self, host: str, *, as_of: date, now: datetime,
-                         only: Sequence[Mapping[str, str]] | None = None, progress=None) -> dict:
+                         only: Sequence[Mapping[str, str]] | None = None, progress=None,
+                         shard: tuple[int, int] = (0, 1)) -> dict:
         """Issue every individual certificate due as of ``as_of`` for ``host``'s courses (or only
         the listed records: ``{home_university, student_id, course_code, semester}``).
 
         Returns ``{"issued": [...], "not_issued": [...]}``; already issued records appear in
         ``issued`` with their existing credential. ``progress`` is called once per record.
+        ``shard=(i, n)`` keeps the students whose key hashes to ``i`` modulo ``n`` (parallel workers).
         """
         catalogue = Catalogue.load(self.session)
         records = CompletionRepository(self.session).reported_by(host)
         by_student: dict[tuple[str, str], list[CompletionRecord]] = {}
         for record in CompletionRepository(self.session).for_students({r.student_key for r in records}):
             by_student.setdefault((record.student_key, record.semester), []).append(record)
-        selected = self._select(records, only)
+        selected = [r for r in self._select(records, only) if _shard_of(r, shard[1]) == shard[0]]
         issued, not_issued = [], []
         for record in selected:
             entry = _record_entry(record)
@@ -196,6 +199,10 @@ class IssuanceService:
     def _student_pk(self, home_university: str, student_id: str) -> int:
         return self.session.scalar(select(StudentRow.id).where(
             StudentRow.home_university == home_university, StudentRow.student_id == student_id))
+
+
+def _shard_of(record: CompletionRecord, shards: int) -> int:
+    return zlib.crc32("/".join(record.student_key).encode("utf-8")) % shards
 
 
 def _learner(record: CompletionRecord) -> Learner:

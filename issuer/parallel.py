@@ -1,0 +1,97 @@
+"""Worker processes for the long runs: semester close and bulk issuance.
+
+Each worker is a separate process with its own app and database connections. On PostgreSQL the
+close workers claim students with ``FOR UPDATE SKIP LOCKED`` (workers on other machines can join
+the same run with ``issuer close-semester <semester> --join``); issuance workers take disjoint
+shards of the records, and the unique award keys make any overlap harmless. SQLite allows one
+writer, so it always runs one worker.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import queue as queue_module
+from datetime import date, datetime
+from typing import Callable
+
+from flask import Flask
+
+from issuer.config import DEFAULTS
+
+WORKER_CONFIG_KEYS = tuple(DEFAULTS) + ("TESTING",)
+
+
+def effective_workers(app: Flask, requested: int) -> tuple[int, str | None]:
+    """The number of workers to run and, when it differs from ``requested``, why."""
+    if requested > 1 and app.config["DATABASE_URL"].startswith("sqlite"):
+        return 1, "SQLite allows one writer: running 1 worker (use PostgreSQL for more)"
+    return max(1, requested), None
+
+
+def worker_config(app: Flask) -> dict:
+    return {key: app.config[key] for key in WORKER_CONFIG_KEYS if key in app.config}
+
+
+def run_workers(target, args_for: Callable[[int], tuple], workers: int,
+                progress: Callable[[int], None]) -> list:
+    """Run ``target(*args_for(i), queue)`` in ``workers`` spawned processes; relay progress ticks;
+    return their results (None for a worker that died)."""
+    context = multiprocessing.get_context("spawn")
+    ticks, results = context.Queue(), context.Queue()
+    processes = [context.Process(target=_entry, args=(target, args_for(i), ticks, results, i), daemon=False)
+                 for i in range(workers)]
+    for process in processes:
+        process.start()
+    outcome: dict[int, object] = {}
+    while any(p.is_alive() for p in processes) or not ticks.empty():
+        try:
+            progress(ticks.get(timeout=0.2))
+        except queue_module.Empty:
+            pass
+        _drain(results, outcome)
+    for process in processes:
+        process.join()
+    _drain(results, outcome)
+    return [outcome.get(i) for i in range(workers)]
+
+
+def _drain(results, outcome: dict) -> None:
+    while True:
+        try:
+            index, value = results.get_nowait()
+        except queue_module.Empty:
+            return
+        outcome[index] = value
+
+
+def _entry(target, args, ticks, results, index) -> None:
+    results.put((index, target(*args, ticks)))
+
+
+def close_worker(config: dict, run_id: int, now_iso: str, ticks) -> int:
+    """One close worker: claim and evaluate students of the run until none is left."""
+    from issuer import create_app
+    from issuer.services.closing import CloseService
+    from issuer.store import db
+    from issuer.web import deps
+
+    app = create_app(config)
+    with app.app_context():
+        claim_session = app.extensions["issuer.sessions"]()
+        try:
+            service = CloseService(db.session(), issuance=deps.issuance())
+            return service.work(run_id, now=datetime.fromisoformat(now_iso), claim_session=claim_session,
+                                progress=ticks.put)
+        finally:
+            claim_session.close()
+
+
+def issue_worker(config: dict, host: str, as_of_iso: str, now_iso: str, shard: tuple[int, int], ticks) -> dict:
+    """One issuance worker: issue the due certificates of its shard of ``host``'s records."""
+    from issuer import create_app
+    from issuer.web import deps
+
+    app = create_app(config)
+    with app.app_context():
+        return deps.issuance().issue_individual(
+            host, as_of=date.fromisoformat(as_of_iso), now=datetime.fromisoformat(now_iso), shard=shard,
+            progress=ticks.put)
