@@ -21,6 +21,7 @@ from issuer.services.completions import CompletionService, rows_from_body
 from issuer.services.reference import read_reference_files, store_reference_data
 from issuer.services.sample import load_sample_completions
 from issuer.services.tokens import TokenService
+from issuer.services.verification import MAX_BODY_BYTES, VerificationService
 from issuer.store import db
 from issuer.store.repositories import CatalogueRepository, CompletionRepository
 from issuer.web import deps
@@ -264,6 +265,56 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"try: {base}/health  {base}/catalogue  {base}/verify")
     if not no_serve:
         current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@command
+@click.group("keys")
+def keys_group() -> None:
+    """Manage the institutions' signing keys."""
+
+
+@keys_group.command("rotate")
+@click.argument("code")
+@with_appcontext
+def keys_rotate(code: str) -> None:
+    """Retire CODE's current Data Integrity keys and make new ones; print the new key ids.
+
+    Retired keys stay published (DID document, database), so credentials signed before keep
+    verifying. The XML-signing key and certificate are kept.
+    """
+    session = db.session()
+    if code not in CatalogueRepository(session).institutions():
+        raise click.ClickException(f"unknown institution {code}")
+    store = keystore()
+    try:
+        added = store.rotate(code, now=_now())
+    except IssuerError as exc:
+        raise click.ClickException(exc.detail) from None
+    mirror_public_keys(session, store, code)
+    session.commit()
+    for record in added:
+        click.echo(record.key_id)
+
+
+@command
+@click.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+@with_appcontext
+def verify_command(file: Path, as_json: bool) -> None:
+    """Verify a credential FILE (JSON-LD or XML, told by its content); exit 0 if verified, 1 if not."""
+    with file.open("rb") as handle:
+        data = handle.read(MAX_BODY_BYTES + 1)
+    service = VerificationService(db.session(), keystore=keystore(), public_url=current_app.config["PUBLIC_URL"])
+    result = service.verify_any(data, "", now=_now())
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for check in result.checks:
+            mark = "ok  " if check.ok else "FAIL"
+            click.echo(f"{mark} {check.check:<10} {check.code:<26} {check.detail}")
+        click.echo("verified" if result.verified else "NOT verified")
+    click.get_current_context().exit(0 if result.verified else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,6 +1,8 @@
 """Issued credentials and status lists: the queries other services need, as domain values."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,6 +13,21 @@ from issuer.store.models import CredentialRow, MicroCredentialRow, StudentRow
 INDIVIDUAL = "individual"
 
 
+@dataclass(frozen=True)
+class IssuedRecord:
+    """What the verifier needs to know about a credential this service issued."""
+
+    id: str
+    uri: str
+    kind: str
+    issuer: str
+    jsonld: str  # the signed JSON-LD exactly as issued
+    digest_sri: str
+    status_list_id: str
+    status_index: int
+    revoked: bool
+
+
 class CredentialRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -18,6 +35,16 @@ class CredentialRepository:
     def _student_pk(self, home_university: str, student_id: str) -> int | None:
         return self.session.scalar(select(StudentRow.id).where(
             StudentRow.home_university == home_university, StudentRow.student_id == student_id))
+
+    def issued_by_uri(self, uri: str) -> IssuedRecord | None:
+        """The issued credential whose ``id`` is ``uri`` (e.g. ``urn:uuid:...``), or None."""
+        if not isinstance(uri, str) or not 0 < len(uri) <= 100:
+            return None
+        row = self.session.scalar(select(CredentialRow).where(CredentialRow.uri == uri))
+        if row is None:
+            return None
+        return IssuedRecord(row.id, row.uri, row.kind, row.issuer, row.jsonld, row.digest_sri,
+                            row.status_list_id, row.status_index, row.revoked_at is not None)
 
     def individual_for_student(self, home_university: str, student_id: str) -> dict[tuple[str, str], str]:
         """(course_code, semester) -> public id of every individual certificate issued (even revoked)."""

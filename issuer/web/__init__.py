@@ -5,10 +5,11 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from issuer.web import api, credentials, errors, public
+    from issuer.web import api, credentials, errors, public, verify_api
 
     errors.register(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(credentials.bp)
+    app.register_blueprint(verify_api.bp)
     app.json.sort_keys = False
