@@ -94,7 +94,16 @@ def init_command() -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the HTTP API (threaded development server; use gunicorn for production)."""
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    serve(host, port)
+
+
+def serve(host: str, port: int) -> None:
+    # app.run() refuses to start under the flask CLI; run_simple is what it would call
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    click.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @command
@@ -197,7 +206,7 @@ def close(semester: str, *, workers: int = 1, join: bool = False) -> dict | None
     if note:
         click.echo(note, err=True)
     service = CloseService(db.session(), issuance=deps.issuance())
-    run_id = service.open_run(semester, now=now)
+    run_id = service.open_run(semester, now=now, join_only=join)
     total = service.pending(run_id)
     with click.progressbar(length=total, label=f"closing {semester}", file=sys.stderr) as bar:
         if count > 1:
@@ -206,7 +215,7 @@ def close(semester: str, *, workers: int = 1, join: bool = False) -> dict | None
                                  bar.update)
         claim_session = current_app.extensions["issuer.sessions"]()
         try:  # this process takes whatever is left (all of it with one worker; a crashed worker's share)
-            service.work(run_id, now=now, claim_session=claim_session, progress=bar.update)
+            service.complete(run_id, now=now, claim_session=claim_session, progress=bar.update)
         finally:
             claim_session.close()
     return None if join else service.finish(run_id, now=now)
@@ -264,7 +273,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"AISBL token (shown once): {token}")
     click.echo(f"try: {base}/health  {base}/catalogue  {base}/verify")
     if not no_serve:
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        serve(host, port)
 
 
 @command

@@ -10,6 +10,7 @@ workers: the rules choose components deterministically.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -49,10 +50,10 @@ class CloseService:
         self.issuer = issuer
 
     # -- run lifecycle ----------------------------------------------------------------------
-    def open_run(self, semester: str, *, now: datetime) -> int:
+    def open_run(self, semester: str, *, now: datetime, join_only: bool = False) -> int:
         """Join the open run of ``semester`` or start one (claims for every eligible student).
 
-        :raise NotFound: unknown semester.
+        :raise NotFound: unknown semester; with ``join_only``, no open run to join.
         """
         if not is_semester_id(semester) or self.session.get(SemesterRow, semester) is None:
             raise NotFound(f"no semester {semester}")
@@ -60,6 +61,9 @@ class CloseService:
         self.session.scalar(select(SemesterRow.id).where(SemesterRow.id == semester).with_for_update())
         run = self.session.scalar(select(CloseRunRow).where(CloseRunRow.semester_id == semester,
                                                             CloseRunRow.finished_at.is_(None)))
+        if run is None and join_only:
+            self.session.rollback()
+            raise NotFound(f"no close of {semester} is in progress", code="NO_OPEN_CLOSE")
         if run is None:
             run = CloseRunRow(semester_id=semester, started_at=now)
             self.session.add(run)
@@ -105,6 +109,25 @@ class CloseService:
                 if progress:
                     progress(1)
             claim_session.commit()
+
+    def complete(self, run_id: int, *, now: datetime, claim_session: Session,
+                 progress: Callable[[int], None] | None = None, poll_seconds: float = 0.5,
+                 timeout_seconds: float = 3600, sleep: Callable[[float], None] = time.sleep) -> int:
+        """Work until no claim of the run is pending: claims other workers hold are waited for, and
+        taken over if their worker dies (its row locks vanish with its connection).
+
+        :raise Conflict: claims still pending after ``timeout_seconds``.
+        """
+        evaluated = self.work(run_id, now=now, claim_session=claim_session, progress=progress)
+        waited = 0.0
+        while self.pending(run_id):
+            if waited >= timeout_seconds:
+                raise Conflict("other workers still hold claims of this close", code="CLOSE_IN_PROGRESS")
+            self.session.rollback()  # see the others' commits
+            sleep(poll_seconds)
+            waited += poll_seconds
+            evaluated += self.work(run_id, now=now, claim_session=claim_session, progress=progress)
+        return evaluated
 
     def finish(self, run_id: int, *, now: datetime) -> dict:
         """The run's report once every claim is done (finishing the run).
@@ -200,7 +223,7 @@ def close_semester(session: Session, claim_session: Session, *, issuance: Issuan
     """Open (or join) the run, evaluate every student with this one worker, return the report."""
     service = CloseService(session, issuance=issuance)
     run_id = service.open_run(semester, now=now)
-    service.work(run_id, now=now, claim_session=claim_session, progress=progress)
+    service.complete(run_id, now=now, claim_session=claim_session, progress=progress)
     return service.finish(run_id, now=now)
 
 

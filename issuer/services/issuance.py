@@ -190,7 +190,7 @@ class IssuanceService:
                 existing = self._existing(award_key)
                 if existing is not None:
                     return existing  # a concurrent request issued it first
-                # otherwise the random status index was taken meanwhile: try another
+                self.status.forget_taken()  # the random status index was taken meanwhile: try another
         raise RuntimeError(f"could not store {award_key} after {MAX_ATTEMPTS} attempts")
 
     def _existing(self, award_key: str) -> str | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.credentials.statuslist import MIN_ENTRIES, build_status_list_credential, empty_bits, get_bit, set_bit
@@ -27,38 +28,45 @@ class StatusService:
         self.session = session
         self.keystore = keystore
         self.public_url = public_url
+        self._taken_cache: dict[str, set[int]] = {}
 
     # -- allocation ---------------------------------------------------------------------------
     def current_list(self, institution: str, *, now: datetime) -> StatusListRow:
-        """The institution's list with room for new entries (created when needed)."""
+        """The institution's list with room for new entries (created when needed; a list created
+        meanwhile by another worker is used instead)."""
         lists = self.session.scalars(select(StatusListRow).where(StatusListRow.institution == institution)
                                      .order_by(StatusListRow.created_at, StatusListRow.id)).all()
         for row in lists:
-            if self._used(row.id) < row.size * LIST_FILL_LIMIT:
+            if len(self._taken(row.id)) < row.size * LIST_FILL_LIMIT:
                 return row
-        row = StatusListRow(id=f"{institution}-{len(lists) + 1}", institution=institution, purpose="revocation",
-                            size=MIN_ENTRIES, bits=empty_bits(MIN_ENTRIES), used=0, created_at=now,
-                            updated_at=now)
-        self.session.add(row)
-        self.session.flush()
-        return row
+        list_id = f"{institution}-{len(lists) + 1}"
+        try:
+            with self.session.begin_nested():
+                self.session.add(StatusListRow(id=list_id, institution=institution, purpose="revocation",
+                                               size=MIN_ENTRIES, bits=empty_bits(MIN_ENTRIES), used=0,
+                                               created_at=now, updated_at=now))
+        except IntegrityError:
+            pass  # a concurrent worker created it first
+        return self.session.get(StatusListRow, list_id)
 
-    def pick_index(self, row: StatusListRow, taken: set[int] | None = None) -> int:
-        """A random index not used by any credential in the list (the database's unique constraint
-        settles a race between two issuers picking the same one)."""
-        taken = taken if taken is not None else self.used_indexes(row.id)
+    def pick_index(self, row: StatusListRow) -> int:
+        """A random index not used by any credential in the list. The database's unique constraint
+        settles a race with another worker; call ``forget_taken`` and pick again after one."""
+        taken = self._taken(row.id)
         while True:
             index = secrets.randbelow(row.size)
             if index not in taken:
+                taken.add(index)
                 return index
 
-    def used_indexes(self, list_id: str) -> set[int]:
-        return set(self.session.scalars(select(CredentialRow.status_index)
-                                        .where(CredentialRow.status_list_id == list_id)))
+    def forget_taken(self) -> None:
+        self._taken_cache.clear()
 
-    def _used(self, list_id: str) -> int:
-        return self.session.scalar(select(func.count()).select_from(CredentialRow)
-                                   .where(CredentialRow.status_list_id == list_id)) or 0
+    def _taken(self, list_id: str) -> set[int]:
+        if list_id not in self._taken_cache:
+            self._taken_cache[list_id] = set(self.session.scalars(
+                select(CredentialRow.status_index).where(CredentialRow.status_list_id == list_id)))
+        return self._taken_cache[list_id]
 
     # -- revocation ---------------------------------------------------------------------------
     def revoke(self, credential_id: str, *, by: str, reason: str, now: datetime) -> list[str]:

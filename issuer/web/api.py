@@ -29,10 +29,15 @@ def student_progress(home_university: str, student_id: str):
     return deps.progress().progress(home_university, student_id, as_of=as_of, viewer=viewer)
 
 
-def parse_as_of(value: str | None) -> date:
-    """``as_of`` query value (YYYY-MM-DD), today (UTC) when absent."""
-    if not value:
+def parse_as_of(value) -> date:
+    """``as_of`` (YYYY-MM-DD), today (UTC) when absent.
+
+    :raise InvalidRequest: anything but a date string (code INVALID_AS_OF).
+    """
+    if value is None or value == "":
         return datetime.now(UTC).date()
+    if not isinstance(value, str):
+        raise InvalidRequest("as_of must be a date string YYYY-MM-DD", code="INVALID_AS_OF")
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -28,7 +28,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         code = (exc.name or "error").upper().replace(" ", "_")
-        return problem(exc.code or 500, code, exc.name, exc.description or exc.name)
+        response = problem(exc.code or 500, code, exc.name, exc.description or exc.name)
+        for header in ("Allow", "Retry-After"):  # e.g. 405 must say which methods are allowed
+            value = exc.get_response().headers.get(header)
+            if value:
+                response.headers[header] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

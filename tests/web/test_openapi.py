@@ -115,18 +115,15 @@ def test_public_reads_keep_to_the_document(case):
                                    content_type_conformance, response_schema_conformance])
 
 
-# POST /api/credentials/issue is left out until ``api.parse_as_of`` refuses a non-string
-# ``as_of`` (a 500 today); the xfail below records the input and fails once it is fixed.
-@schema.exclude(method="GET").exclude(path="/api/credentials/issue").parametrize()
+@schema.exclude(method="GET").parametrize()
 @_FUZZ
 def test_no_input_makes_a_write_operation_fail_with_a_server_error(case, api_schema):
     case.call_and_validate(headers=api_schema.config.headers, checks=[not_a_server_error])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="parse_as_of calls date.fromisoformat on a non-string: 500")
 @pytest.mark.parametrize("as_of", [[None, None], 20250101])
 def test_individual_issue_refuses_a_non_string_as_of(client, token_for, as_of):
     response = client.post("/api/credentials/issue", json={"records": [], "as_of": as_of},
                            headers=token_for("KU"))
     assert response.status_code == 400, response.get_json()
+    assert response.get_json()["code"] == "INVALID_AS_OF"
