@@ -9,24 +9,28 @@ signature covers, never from the raw input.
 Checks, always all six and in this order, each ``ok`` or with a stable code:
 
 ``format``
-    ``MALFORMED`` (not a JSON object, a JSON syntax error, duplicate keys, too large or too deep,
-    missing fields, keywords where they do not belong), ``UNEXPECTED_CONTEXT`` (an EDC credential
+    ``MALFORMED`` (not a JSON object, a JSON syntax error, duplicate keys, NaN, too large or too
+    deep, missing fields, keywords where they do not belong, blank node identifiers or more than
+    ``MAX_BLANK_NODES`` nodes without an id: RDF canonicalization is exponential over look-alike
+    blank nodes, and this endpoint is public), ``UNEXPECTED_CONTEXT`` (an EDC credential
     whose ``@context`` is not exactly the three EDC contexts in order, or a nested ``@context``),
     ``UNKNOWN_CONTEXT`` (a plain VC 1.1/2.0 credential naming a context outside the bundled set),
     ``INVALID_DOCUMENT`` (JSON-LD processing would drop or rewrite something: an undefined term,
     a relative IRI), ``INVALID_XML`` (malformed or hostile XML: DTD, entities...),
     ``SCHEMA_INVALID`` (not valid against genericschema_1.2.xsd).
 ``proof``
-    ``PROOF_MISSING``, ``PROOF_INVALID`` (not exactly one proof, a wrong field, a signature that
-    does not match), ``UNSUPPORTED_CRYPTOSUITE`` (only eddsa-rdfc-2022 and ecdsa-rdfc-2019),
-    ``UNKNOWN_VERIFICATION_METHOD`` (the key is not one of our institutions' keys).
+    ``PROOF_MISSING``, ``PROOF_INVALID`` (not exactly one proof, a field outside ``PROOF_FIELDS``
+    or not a string, a wrong value, a signature that does not match; for XML anything
+    ``xmldsig.verify_xml`` refuses), ``UNSUPPORTED_CRYPTOSUITE`` (only eddsa-rdfc-2022 and
+    ecdsa-rdfc-2019), ``UNKNOWN_VERIFICATION_METHOD`` (the key is not one of our institutions').
 ``issuer``
     ``UNKNOWN_ISSUER`` (the issuer is not one of our institutions' DIDs), ``ISSUER_KEY_MISMATCH``
     (signed with one institution's key, naming another as issuer), ``KEY_NOT_VALID_AT_CREATION``
     (the key was not in use when the proof says it was made).
 ``validity``
-    ``NOT_YET_VALID``, ``EXPIRED``, ``CREATED_IN_FUTURE`` (proof created, or XML issued, later
-    than now plus ``CLOCK_SKEW``), ``INVALID_DATE``.
+    ``NOT_YET_VALID``, ``EXPIRED`` (validUntil/expirationDate, or the proof's expires),
+    ``CREATED_IN_FUTURE`` (proof created, or XML issued, later than now plus ``CLOCK_SKEW``),
+    ``INVALID_DATE``.
 ``status``
     ``REVOKED``, ``STATUS_UNKNOWN`` (no status entry where one is required, a list that is not
     the issuer's list in our database, an index outside it).
@@ -38,7 +42,8 @@ Checks, always all six and in this order, each ``ok`` or with a stable code:
 Any check may also say ``NOT_CHECKED`` (``ok: false``): format, proof and issuer form a chain;
 once one fails, the checks after it that would read the content are not run, because that
 content is not trusted. ``verified`` is true only when every check is ok. The ``credential``
-summary is given only when format, proof and issuer hold.
+summary is given only when format, proof and issuer hold. ``problemDetails`` in ``to_dict`` has
+one entry per check that failed (NOT_CHECKED ones are listed in ``checks`` only).
 """
 from __future__ import annotations
 
@@ -52,9 +57,10 @@ from typing import Any, Callable
 
 from cryptography import x509
 from lxml import etree
+from pyld import jsonld
 from sqlalchemy.orm import Session
 
-from issuer.credentials.contexts import EDC_AP, EDC_CONTEXTS, VC_V1, VC_V2, known_context_urls
+from issuer.credentials.contexts import EDC_AP, EDC_CONTEXTS, VC_V1, VC_V2, known_context_urls, load_document
 from issuer.credentials.jsonld import BITSTRING_STATUS_LIST_ENTRY, STATUS_NS, read_status
 from issuer.credentials import summary as read
 from issuer.credentials.statuslist import get_bit
@@ -83,6 +89,10 @@ from issuer.store.repositories import CatalogueRepository
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
+MAX_BLANK_NODES = 12
+# the fields a DataIntegrityProof may have here, all strings: nothing nested reaches canonicalization
+PROOF_FIELDS = frozenset({"type", "cryptosuite", "created", "verificationMethod", "proofPurpose", "proofValue",
+                          "expires", "domain", "challenge", "nonce", "id"})
 CLOCK_SKEW = timedelta(minutes=5)
 CHECKS = ("format", "proof", "issuer", "validity", "status", "components")
 OK = "OK"
@@ -360,6 +370,8 @@ class VerificationService:
             raise CheckFailed("proof", "PROOF_MISSING", "the credential has no proof")
         if not isinstance(proof, dict):
             raise CheckFailed("proof", "PROOF_INVALID", "exactly one proof object is expected (no proof sets)")
+        if not set(proof) <= PROOF_FIELDS or not all(isinstance(v, str) for v in proof.values()):
+            raise CheckFailed("proof", "PROOF_INVALID", f"a proof has only the string fields {sorted(PROOF_FIELDS)}")
         try:
             suite = suite_for(proof.get("cryptosuite"))
         except InvalidProof as exc:
@@ -627,8 +639,10 @@ def _jsonld_format(document: Any) -> tuple[dict, bool]:
     _no_inner_keywords(doc, edc)
     if read.issuer_id(doc) is None or not isinstance(doc.get("credentialSubject"), (dict, list)):
         raise CheckFailed("format", "MALFORMED", "the credential needs an issuer id and a credentialSubject")
+    unsecured = {k: v for k, v in doc.items() if k != "proof"}
+    _limit_blank_nodes(unsecured)
     try:
-        canonicalize({k: v for k, v in doc.items() if k != "proof"})
+        canonicalize(unsecured)
     except InvalidDocument as exc:
         raise CheckFailed("format", "INVALID_DOCUMENT", exc.detail) from None
     except UnknownContext as exc:
@@ -638,7 +652,9 @@ def _jsonld_format(document: Any) -> tuple[dict, bool]:
 
 def _no_inner_keywords(doc: dict, edc: bool) -> None:
     """No @context below the top (it could make the JSON say other than the graph); in an EDC
-    credential no other keyword either (the EDC contexts alias what it needs)."""
+    credential no other keyword either (the EDC contexts alias what it needs); no blank node
+    identifier anywhere (``_:``: they would let a small document make RDF canonicalization
+    exponential, and nothing we sign has one)."""
     if edc and any(key.startswith("@") and key != "@context" for key in doc):
         raise CheckFailed("format", "MALFORMED", "keywords other than @context are not allowed at the top")
     stack = [value for key, value in doc.items() if key != "@context"]
@@ -646,6 +662,8 @@ def _no_inner_keywords(doc: dict, edc: bool) -> None:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(item)
+        elif isinstance(item, str) and item.startswith("_:"):
+            raise CheckFailed("format", "MALFORMED", "blank node identifiers (_:) are not allowed")
         elif isinstance(item, dict):
             for key, value in item.items():
                 if key == "@context":
@@ -653,6 +671,26 @@ def _no_inner_keywords(doc: dict, edc: bool) -> None:
                 if edc and key.startswith("@"):
                     raise CheckFailed("format", "MALFORMED", f"keyword {key[:50]!r} is not allowed here")
                 stack.append(value)
+
+
+def _limit_blank_nodes(unsecured: dict) -> None:
+    """At most ``MAX_BLANK_NODES`` nodes without an id: RDFC-1.0 is exponential in the worst case
+    over blank nodes that look alike (pyld has no work limit), and ours have ids everywhere."""
+    try:
+        expanded = jsonld.expand(unsecured, {"documentLoader": load_document, "base": None})
+    except jsonld.JsonLdError:
+        raise CheckFailed("format", "INVALID_DOCUMENT", "JSON-LD expansion failed") from None
+    stack, blank = [expanded], 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict) and "@value" not in item:
+            blank += "@id" not in item and "@list" not in item and "@set" not in item
+            stack.extend(v if k != "@reverse" else list(v.values()) for k, v in item.items()
+                         if k not in ("@id", "@type") and isinstance(v, (list, dict)))
+    if blank > MAX_BLANK_NODES:
+        raise CheckFailed("format", "MALFORMED", f"more than {MAX_BLANK_NODES} nodes without an id")
 
 
 def _jsonld_validity(doc: dict, created: datetime, now: datetime) -> str:
@@ -669,6 +707,9 @@ def _jsonld_validity(doc: dict, created: datetime, now: datetime) -> str:
             raise CheckFailed("validity", "EXPIRED", f"expired at {_iso(end)} ({name})")
     if created > now + CLOCK_SKEW:
         raise CheckFailed("validity", "CREATED_IN_FUTURE", f"the proof was created in the future ({_iso(created)})")
+    expires = doc["proof"].get("expires")
+    if expires is not None and (read.parse_datetime(expires) or now) <= now:
+        raise CheckFailed("validity", "EXPIRED", f"the proof expired at {expires[:40]}")
     return f"valid at {_iso(now)}"
 
 

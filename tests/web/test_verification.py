@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -376,6 +377,23 @@ def test_malformed_bodies_fail(client, body):
     response = client.post("/credentials/verify", data=body, content_type="application/json")
     body = assert_fails(response, "format", "MALFORMED")
     assert_untrusted_after(body, "format")
+
+
+def test_documents_that_would_make_canonicalization_explode_are_refused_at_once(client, jsonld):
+    """RDFC-1.0 is exponential over look-alike blank nodes (an 8x2 tree takes pyld seconds, a
+    7-clique more); the verifier is public, so such documents never reach canonicalization."""
+    ex = "https://example.org/"
+    plain = {"@context": [VC_V2], "type": ["VerifiableCredential"], "issuer": jsonld["issuer"]["id"],
+             "proof": jsonld["proof"]}
+    clique = [{"id": f"_:b{i}", ex + "knows": [{"id": f"_:b{j}"} for j in range(8) if j != i]} for i in range(8)]
+    tree = [{ex + "member": [{ex + "name": "x"} for _ in range(8)]} for _ in range(2)]
+    for nodes in (clique, tree):
+        started = time.monotonic()
+        body = assert_fails(verify(client, {**plain, "credentialSubject": {ex + "group": nodes}}), "format", "MALFORMED")
+        assert time.monotonic() - started < 5, body
+    poisoned_proof = copy.deepcopy(jsonld)
+    poisoned_proof["proof"][ex + "extra"] = tree
+    assert_fails(verify(client, poisoned_proof), "proof", "PROOF_INVALID")
 
 
 def test_a_body_over_the_limit_is_413(client):
