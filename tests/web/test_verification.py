@@ -493,6 +493,50 @@ def test_an_itinerary_over_another_learners_credential_fails(app, client, ku, co
     assert_fails(verify(client, client.get(f"/credentials/{itinerary}").get_json()), "components", "COMPONENT_INVALID")
 
 
+def test_itineraries_from_a_semester_close_verify(client, token_for):
+    from tests.web.test_closing import _plan, _upload_and_issue
+
+    _upload_and_issue(client, token_for, _plan())
+    report = client.post("/api/semesters/2025-spring/close", headers=token_for("AISBL")).get_json()
+    assert len(report["issued"]) == 2
+    for itinerary in report["issued"]:
+        for fmt, content_type in (("jsonld", "application/json"), ("xml", "application/xml")):
+            data = client.get(f"/credentials/{itinerary['credential']}?format={fmt}").data
+            response = client.post("/credentials/verify", data=data, content_type=content_type)
+            body = response.get_json()
+            assert response.status_code == 200, body
+            assert body["credential"]["kind"] == itinerary["kind"] and body["credential"]["ects"] == 6
+            assert len(body["credential"]["components"]) == 6
+
+
+# --- VC API credentials --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("context, cryptosuite", [
+    ("https://www.w3.org/2018/credentials/v1", "eddsa-rdfc-2022"),
+    (VC_V2, "eddsa-rdfc-2022"),
+    (VC_V2, "ecdsa-rdfc-2019"),
+])
+def test_a_credential_signed_through_the_vc_api_verifies(client, ku, context, cryptosuite):
+    credential = {"@context": [context], "type": ["VerifiableCredential"],
+                  "issuer": "did:web:issuer.test:institutions:KU", "credentialSubject": {"id": "did:example:1"}}
+    signed = client.post("/credentials/issue", json={"credential": credential, "options": {"cryptosuite": cryptosuite}},
+                         headers=ku)
+    assert signed.status_code == 201, signed.get_json()
+    response = verify(client, signed.get_json()["verifiableCredential"])
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["credential"]["issuer"]["code"] == "KU" and body["credential"]["kind"] is None
+    tampered = copy.deepcopy(signed.get_json()["verifiableCredential"])
+    tampered["credentialSubject"]["id"] = "did:example:2"
+    assert_fails(verify(client, tampered), "proof", "PROOF_INVALID")
+
+
+def test_a_plain_credential_with_a_foreign_context_fails(app, client, jsonld):
+    credential = {"@context": [VC_V2, "https://example.org/context"], "type": ["VerifiableCredential"],
+                  "issuer": jsonld["issuer"]["id"], "credentialSubject": {"id": "did:example:1"}}
+    assert_fails(verify(client, credential), "format", "UNKNOWN_CONTEXT")
+
+
 # --- command line --------------------------------------------------------------------------------
 
 def test_issuer_verify_exit_codes(runner, tmp_path, jsonld, xml):
