@@ -4,6 +4,11 @@ pyld 3.3 has no ``safe`` mode (jsonld.js's option): the checks here play its par
 runs with an ``on_property_dropped`` handler and no base IRI, so a term the contexts do not
 define, an undefined type and a relative IRI all stay visible in the expanded form, where they
 are refused before pyld's RDF conversion would silently skip them.
+
+Two shortcuts keep the bytes identical to ``jsonld.normalize(..., algorithm=URDNA2015)``: the
+bundled contexts are resolved once per process (they are pinned files), and a dataset without
+blank nodes is canonicalized by sorting its N-Quads, which is all RDFC-1.0 does to such a
+dataset. ``canonicalize_own`` serves documents being signed (see ``fastcanon``).
 """
 from __future__ import annotations
 
@@ -12,11 +17,15 @@ import math
 import re
 from urllib.parse import urlsplit
 
+from cachetools import LRUCache
 from pyld import jsonld
 from pyld.canon import URDNA2015
+from pyld.context_resolver import ContextResolver
+from pyld.identifier_issuer import IdentifierIssuer
 
 from issuer.credentials.contexts import load_document
 from issuer.errors import InvalidDocument, IssuerError
+from issuer.signing import fastcanon
 
 # Controls that pyld writes raw into N-Quads while RDFC-1.0 implementations escape them (so the
 # signature would not verify elsewhere), C1 controls, and lone surrogates (not encodable as UTF-8).
@@ -37,22 +46,71 @@ def canonicalize(doc: dict, *, hash_name: str = "sha256") -> str:
         contexts do not define; a relative or malformed IRI; any other JSON-LD error.
     :raise UnknownContext: a context URL outside the bundled set (nothing is fetched).
     """
+    canonicalizer = _canonicalizer(hash_name)
     if not isinstance(doc, dict):
         raise InvalidDocument("a JSON-LD document must be a JSON object")
     if not doc.get("@context"):
         raise InvalidDocument("the document has no @context")
     _check_json(doc, "")
-    expanded = _run(lambda: jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
-                    .expand(doc, {"documentLoader": load_document, "base": None}))
+    expanded = _run(lambda: jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped).expand(
+        doc, {"documentLoader": load_document, "base": None,
+              "contextResolver": ContextResolver(_RESOLVED_CONTEXTS, _load_pinned)}))
     _check_expanded(expanded)
-    # the expanded form has no contexts left, so converting it to RDF loads nothing
-    dataset = _run(lambda: jsonld.to_rdf(expanded, {"base": None,
-                                                    "documentLoader": load_document}))
+    dataset = _run(lambda: _to_dataset(expanded))
+    if not _has_blank_nodes(dataset):
+        # RDFC-1.0 relabels blank nodes and sorts; without blank nodes only the sort is left
+        return "".join(sorted(jsonld.JsonLdProcessor.to_nquad(quad) for quad in dataset["@default"]))
+    return canonicalizer().main(dataset, {"format": "application/n-quads"})
+
+
+def canonicalize_own(doc: dict, *, hash_name: str = "sha256") -> str:
+    """``canonicalize(doc)`` for a document being signed: the same bytes, or the same error.
+
+    ``fastcanon`` converts the documents this service builds (and anything else within its
+    subset of JSON-LD) about twenty times faster; whatever it does not handle goes to
+    ``canonicalize``. Verification uses ``canonicalize`` itself.
+    """
+    _canonicalizer(hash_name)
     try:
-        canonicalizer = _CANONICALIZERS[hash_name]()
+        return fastcanon.canonical_nquads(doc)  # at most one blank node: no hashing involved
+    except fastcanon.Unsupported:
+        return canonicalize(doc, hash_name=hash_name)
+
+
+def _canonicalizer(hash_name: str):
+    try:
+        return _CANONICALIZERS[hash_name]
     except KeyError:
         raise ValueError(f"RDFC-1.0 hash must be sha256 or sha384, not {hash_name!r}") from None
-    return canonicalizer.main(dataset, {"format": "application/n-quads"})
+
+
+# Resolved contexts, shared by every expansion: pyld caches a resolved remote context only when
+# its loader tags it "static", which is what a pinned, bundled file is. Bounded, because inline
+# contexts of untrusted documents are cached here too (as in pyld's own shared cache).
+_RESOLVED_CONTEXTS = LRUCache(maxsize=256)
+
+
+def _load_pinned(url: str, options: dict | None = None) -> dict:
+    return {**load_document(url, options), "tag": "static"}
+
+
+def _to_dataset(expanded: list) -> dict:
+    """pyld's ``to_rdf`` after its expansion step (the input is already expanded)."""
+    processor = jsonld.JsonLdProcessor()
+    issuer = IdentifierIssuer("_:b")
+    node_map = {"@default": {}}
+    processor._create_node_map(expanded, node_map, "@default", issuer)
+    options = {"produceGeneralizedRdf": False, "processingMode": "json-ld-1.1"}
+    return {name: processor._graph_to_rdf(graph, issuer, options)
+            for name, graph in sorted(node_map.items())
+            if name == "@default" or jsonld._is_absolute_iri(name)}
+
+
+def _has_blank_nodes(dataset: dict) -> bool:
+    if set(dataset) != {"@default"}:
+        return True  # named graphs: leave them to the full algorithm
+    return any(quad["subject"]["type"] == "blank node" or quad["object"]["type"] == "blank node"
+               for quad in dataset["@default"])
 
 
 class _Rdfc10Sha384(URDNA2015):

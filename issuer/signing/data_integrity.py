@@ -21,7 +21,7 @@ from issuer.credentials.contexts import DATA_INTEGRITY_V2
 from issuer.errors import InvalidDocument, InvalidProof, IssuerError, KeyMaterialError
 from issuer.signing import multibase
 from issuer.signing.base import Signer, SigningAlgorithm
-from issuer.signing.canonical import canonicalize
+from issuer.signing.canonical import canonicalize, canonicalize_own
 from issuer.signing.multibase import PublicKey
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,18 @@ def format_created(created: datetime) -> str:
     if created.tzinfo is None or created.utcoffset() is None:
         raise ValueError("created must be timezone-aware")
     return created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _copy_json(value):
+    """A deep copy of JSON data (dicts, lists, scalars), several times faster than deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {key: item if type(item) is str else _copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) is str else _copy_json(item) for item in value]
+    if kind in (str, int, float, bool) or value is None:
+        return value
+    return copy.deepcopy(value)
 
 
 def _is_datetime(value) -> bool:
@@ -89,24 +101,29 @@ class RdfcSuite:
         proof = {"type": PROOF_TYPE, "cryptosuite": self.cryptosuite,
                  "created": format_created(created), "verificationMethod": signer.key_id,
                  "proofPurpose": proof_purpose}
-        data = self.hash_data(doc, proof, self._hash_name(signer.algorithm))
+        data = self.hash_data(doc, proof, self._hash_name(signer.algorithm), signing=True)
         proof["proofValue"] = multibase.encode(signer.sign(data))
-        secured = copy.deepcopy(doc)
+        secured = _copy_json(doc)
         secured["proof"] = proof
         return secured
 
-    def hash_data(self, unsecured: dict, proof_options: dict, hash_name: str) -> bytes:
+    def hash_data(self, unsecured: dict, proof_options: dict, hash_name: str, *,
+                  signing: bool = False) -> bytes:
         """``H(canon(proofConfig)) || H(canon(unsecured))``; proofConfig takes the document's
         ``@context``.
 
+        ``signing=True`` (``add_proof``) canonicalizes with ``canonicalize_own``: the same bytes,
+        faster for the documents this service builds. Verification leaves it False.
+
         :raise InvalidDocument, UnknownContext: either document cannot be canonicalized safely.
         """
+        canon = canonicalize_own if signing else canonicalize
         config = dict(proof_options)
         config.pop("proofValue", None)
         config["@context"] = unsecured.get("@context")
-        doc_canon = canonicalize(unsecured, hash_name=hash_name)  # the document's errors first
+        doc_canon = canon(unsecured, hash_name=hash_name)  # the document's errors first
         try:
-            proof_canon = canonicalize(config, hash_name=hash_name)
+            proof_canon = canon(config, hash_name=hash_name)
         except InvalidDocument as exc:
             hint = f" (is {DATA_INTEGRITY_V2} missing?)" if "term" in exc.extra else ""
             raise InvalidDocument(f"the proof options cannot be canonicalized with the document's "
