@@ -57,6 +57,41 @@ def test_close_issues_interdisciplinary_and_expertise_once(client, token_for):
     assert inter["credential"] == itinerary["credential"] and inter["due"] is False
 
 
+def _verify(client, credential_id: str):
+    document = client.get(f"/credentials/{credential_id}").get_json()
+    return client.post("/credentials/verify", json={"verifiableCredential": document})
+
+
+def test_end_to_end_csv_issue_close_verify_revoke(client, token_for):
+    """Two hosts upload CSV and issue; AISBL closes; every credential verifies; a revoked component
+    makes its itinerary report revoked."""
+    individual = _upload_and_issue(client, token_for, _plan())
+    aisbl = token_for("AISBL")
+    report = client.post("/api/semesters/2025-spring/close", headers=aisbl).get_json()
+    assert sorted(i["kind"] for i in report["issued"]) == ["expertise", "interdisciplinary"]
+    for credential in [i["credential"] for i in individual + report["issued"]]:
+        response = _verify(client, credential)
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["verified"] is True
+    itinerary = next(i for i in report["issued"] if i["kind"] == "interdisciplinary")
+    checks = {c["check"]: c for c in _verify(client, itinerary["credential"]).get_json()["checks"]}
+    assert checks["components"]["ok"] is True
+    component = itinerary["components"][0]
+    host = next(h for h in HOSTS if client.post(
+        f"/api/credentials/{component['credential']}/revoke", json={"reason": "grade corrected"},
+        headers=token_for(h)).status_code == 200)
+    assert host in HOSTS
+    for credential in (component["credential"], itinerary["credential"]):
+        response = _verify(client, credential)
+        assert response.status_code == 400
+        body = response.get_json()
+        assert body["verified"] is False
+        status = next(c for c in body["checks"] if c["check"] == "status")
+        assert status["ok"] is False and status["code"] == "REVOKED"
+    other = next(i for i in report["issued"] if i["kind"] == "expertise")
+    assert _verify(client, other["credential"]).get_json()["verified"] is True
+
+
 def test_revoking_a_component_revokes_the_itinerary_and_the_next_close_re_evaluates(client, token_for):
     _upload_and_issue(client, token_for, _plan())
     aisbl = token_for("AISBL")
