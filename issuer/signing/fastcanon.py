@@ -175,7 +175,7 @@ class _Entry:
         self.plans: dict[tuple, _Plan] = {}
 
     def plan(self, types: tuple) -> _Plan:
-        return _remember(self.plans, types, lambda: self.outer.plan(self.keys, types))
+        return _remember(self.plans, types, lambda: self.outer.plan(self.keys, types, self.type_key))
 
 
 class _State:
@@ -230,6 +230,8 @@ class _State:
     def _entry(self, prop, keys: tuple) -> tuple:
         ctx = self.ctx
         if prop is not None:
+            if "@context" in keys:
+                raise Unsupported  # an embedded context: only the top-level one is handled
             keep = False
             if ctx.get("previousContext") and len(keys) <= 2:
                 for key in sorted(keys):
@@ -250,13 +252,10 @@ class _State:
             raise Unsupported
         return _Entry(state, keys, type_keys[0] if type_keys else None)
 
-    def plan(self, keys: tuple, types: tuple) -> _Plan:
-        try:
-            return self.plans[(keys, types)]
-        except KeyError:
-            return _remember(self.plans, (keys, types), lambda: self._plan(keys, types))
+    def plan(self, keys: tuple, types: tuple, type_key) -> _Plan:
+        return _remember(self.plans, (keys, types), lambda: self._plan(keys, types, type_key))
 
-    def _plan(self, keys: tuple, types: tuple) -> _Plan:
+    def _plan(self, keys: tuple, types: tuple, type_key) -> _Plan:
         """_prepare_nested_context's type-scoped contexts, then _expand_object's view of keys."""
         ctx = self.ctx
         for type_ in sorted(types):
@@ -273,8 +272,8 @@ class _State:
                     raise Unsupported  # colliding keywords
                 id_key = key
             elif expanded == "@type":
-                if not types:
-                    raise Unsupported  # only the key found before type-scoped contexts
+                if key != type_key:
+                    raise Unsupported  # a type-scoped context made another key mean @type
             elif expanded == "@context" and key == "@context":
                 pass  # the top-level context, already applied
             else:
