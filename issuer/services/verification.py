@@ -277,7 +277,7 @@ class VerificationService:
 
     def __init__(self, session: Session, *, keystore: KeyStore, public_url: str):
         self.session = session
-        self.keystore = keystore  # kept for symmetry with the other services; no private key is used
+        self.keystore = keystore  # only to build the status service: no private key is used here
         self.public_url = public_url.rstrip("/")
         self.directory = _Directory(session, self.public_url)
         self.credentials = CredentialRepository(session)
