@@ -124,7 +124,7 @@ def _remember(cache: dict, key, compute):
 class _Term:
     """What pyld makes of one property term in one state."""
 
-    __slots__ = ("predicate", "state", "language_map", "mode", "text_literal", "suffix", "tags")
+    __slots__ = ("predicate", "state", "language_map", "mode", "text_literal", "suffix", "alone", "tags")
 
     def __init__(self, predicate: str, state: "_State", language_map: bool, mode: int, suffix: str = ""):
         self.predicate = predicate  # " <iri> "
@@ -133,6 +133,8 @@ class _Term:
         self.mode = mode
         self.text_literal = mode in (_TO_TYPED, _TO_PLAIN)  # text becomes a literal
         self.suffix = suffix  # after a literal: "^^<datatype>", "@language" or ""
+        # typed xsd:string: its literal reads like an untyped one, which pyld keeps apart
+        self.alone = mode == _TO_TYPED and not suffix
         self.tags: dict[str, str] = {}  # language map key -> "@tag" (or "" for @none)
 
     def tag(self, language) -> str:
@@ -279,7 +281,7 @@ class _State:
             else:
                 terms.append((key, inner._term(key, expanded)))
         return _Plan(id_key, inner, type_lines,
-                     tuple((key, t.predicate, t.text_literal, t.suffix, t) for key, t in terms))
+                     tuple((key, t.predicate, t.text_literal, t.suffix, t.alone, t) for key, t in terms))
 
     def _term(self, key: str, expanded) -> _Term:
         if not isinstance(expanded, str) or expanded.startswith("@"):
@@ -321,7 +323,8 @@ _BUNDLED = known_context_urls()
 
 class _Walk:
     """One document's conversion: its N-Quads lines, and the heads (subject and predicate) of
-    its literal lines with native (number, boolean) values."""
+    the literals pyld compares otherwise than by their line: native values (numbers, booleans),
+    and text typed xsd:string."""
 
     __slots__ = ("lines", "natives")
 
@@ -365,13 +368,15 @@ class _Walk:
         append = lines.append
         for line in plan.types:
             append(subject + line)
-        for key, predicate, text_literal, suffix, term in plan.terms:
+        for key, predicate, text_literal, suffix, alone, term in plan.terms:
             value = node[key]
             head = subject + predicate
             kind = type(value)
             if kind is str:
                 if text_literal:
                     append(f"{head}{_literal(value)}{suffix} .\n")
+                    if alone:
+                        self.natives.append(head)
                 elif term.mode == _TO_IRI:
                     append(f"{head}{term.state.document_iri(value)} .\n")
                 else:
@@ -414,6 +419,8 @@ class _Walk:
                 self.lines.append(f"{head}{_iri(term.state.vocab_iri(value))} .\n")
             else:
                 self.lines.append(f"{head}{_literal(value)}{term.suffix} .\n")
+                if term.alone:
+                    self.natives.append(head)
             return
         if mode == _TO_IRI or mode == _TO_VOCAB:
             raise Unsupported
@@ -467,8 +474,8 @@ def canonical_nquads(doc) -> str:
         return "".join(sorted(set(walk.lines)))
     lines = sorted(walk.lines)
     for head in walk.natives:
-        # pyld keeps 1 and "1" apart (two equal lines) and merges 1 with True: a native literal
-        # must be the only literal of its subject and predicate
+        # pyld keeps 1 and "1" apart (two equal lines), and "a" typed xsd:string and "a"; it
+        # merges 1 with True: such a literal must be the only one of its subject and predicate
         first = bisect_left(lines, head + '"')
         if first + 1 < len(lines) and lines[first + 1].startswith(head + '"'):
             raise Unsupported

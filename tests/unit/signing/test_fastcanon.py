@@ -204,6 +204,15 @@ def test_a_native_literal_next_to_an_equal_string_is_left_to_pyld():
     assert canonicalize_own(doc) == pyld(doc)
 
 
+@pytest.mark.parametrize("second", ["a", "b", 1, {"@value": "a"}])
+def test_text_typed_xsd_string_next_to_other_text_of_the_same_predicate(second):
+    doc = edc()
+    doc["credentialSubject"]["hasClaim"]["supplementaryDocument"] = {
+        "id": "urn:uuid:00000000-0000-4000-8000-000000000004", "type": "MediaObject", "content": "a",
+        ELM + "content": second}  # pyld keeps "a"^^xsd:string and "a" apart: two equal lines
+    assert canonicalize_own(doc) == pyld(doc) == canonicalize(doc)
+
+
 def test_absolute_iri_keys_and_numbers_without_coercion():
     doc = edc()
     doc["credentialStatus"] = {"id": "https://issuer.example/status-lists/KU-1#42",
