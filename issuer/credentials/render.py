@@ -25,6 +25,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from issuer.credentials.pngstream import BackgroundEncoder
 from issuer.domain.model import IndividualAward, Institution, ItineraryAward, ItineraryKind
 from issuer.errors import ConfigurationError
 
@@ -171,9 +172,15 @@ def _num(value: float) -> str:
 
 # --- QR code ---------------------------------------------------------------------------------
 
+# Choosing the "best" of the eight mask patterns means building and scoring all eight symbols
+# (~7 ms of ~8); any mask gives a valid symbol that decoders read, so one is fixed.
+QR_MASK_PATTERN = 0
+
+
 @lru_cache(maxsize=256)
 def _qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
+                         mask_pattern=QR_MASK_PATTERN)
     code.add_data(url)
     code.make(fit=True)
     return tuple(tuple(row) for row in code.get_matrix())
@@ -424,6 +431,11 @@ def _draw_pdf(pdf: canvas.Canvas, op: _Op) -> None:
 
 
 # --- PNG -------------------------------------------------------------------------------------
+# The fixed part of a page is drawn once per course (or itinerary kind) and issuer, in RGB, and
+# mapped to a fixed palette; its PNG bands are compressed once (see pngstream). A certificate
+# draws its personal lines straight into a copy of that palette image (each text is one colour on
+# the white page: its anti-aliased coverage picks a shade of that colour's ramp) and re-encodes
+# only the bands they touch.
 
 @lru_cache(maxsize=32)
 def _font(bold: bool, px: int) -> ImageFont.FreeTypeFont:
@@ -431,36 +443,42 @@ def _font(bold: bool, px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(_FONTS[bold]), px, layout_engine=ImageFont.Layout.BASIC)
 
 
-@lru_cache(maxsize=16)
-def _background(fixed: tuple[_Op, ...]) -> Image.Image:
-    """The fixed part of a page, drawn once per course (or itinerary kind) and issuer."""
+@dataclass(frozen=True)
+class _Page:
+    image: Image.Image  # the background, mode P with _palette()
+    encoder: BackgroundEncoder
+
+
+@lru_cache(maxsize=32)
+def _page(fixed: tuple[_Op, ...]) -> _Page:
+    """The fixed part of a page, drawn and compressed once per course (or itinerary kind) and issuer."""
     image = Image.new("RGB", PNG_SIZE, WHITE)
     draw = ImageDraw.Draw(image)
     for op in fixed:
         _draw_png(image, draw, op)
-    return image
+    background = image.quantize(palette=_palette(), dither=Image.Dither.NONE)
+    return _Page(background, BackgroundEncoder(background, level=_PNG_LEVEL))
 
 
 def render_png(view: CertificateView) -> bytes:
     """A ~1240×877 PNG of the certificate (for displayParameter); deterministic bytes."""
     fixed, personal = _layout(view)
-    image = _background(fixed).copy()
-    draw = ImageDraw.Draw(image)
-    for op in personal:
-        _draw_png(image, draw, op)
-    out = io.BytesIO()
-    image.quantize(palette=_palette(), dither=Image.Dither.NONE).save(out, format="PNG", compress_level=_PNG_LEVEL)
-    return out.getvalue()
+    page = _page(fixed)
+    image = page.image.copy()
+    changed = [_draw_personal(image, op) for op in personal]
+    return page.encoder.encode(image, changed)
+
+
+_RAMPS = ((WHITE, NAVY), (WHITE, TEAL), (WHITE, INK), (WHITE, GREY), (WHITE, PALE), (WHITE, "#000000"),
+          (NAVY, PALE))
 
 
 @lru_cache(maxsize=1)
 def _palette() -> Image.Image:
     """A fixed palette: every colour the page uses, blended in steps into its backgrounds.
     Mapping to a known palette takes ~1 ms, where computing one per image takes ~9 ms."""
-    ramps = ((WHITE, NAVY), (WHITE, TEAL), (WHITE, INK), (WHITE, GREY), (WHITE, PALE), (WHITE, "#000000"),
-             (NAVY, PALE))
     colours: list[int] = []
-    for start, end in ramps:
+    for start, end in _RAMPS:
         (r0, g0, b0), (r1, g1, b1) = ImageColor.getrgb(start), ImageColor.getrgb(end)
         for k in range(_SHADES):
             t = k / (_SHADES - 1)
@@ -468,6 +486,45 @@ def _palette() -> Image.Image:
     palette = Image.new("P", (1, 1))
     palette.putpalette(colours + colours[:3] * (256 - len(colours) // 3))
     return palette
+
+
+@lru_cache(maxsize=8)
+def _shades(color: str) -> tuple[list[int], int]:
+    """(coverage -> palette index of ``color`` over white, index of the full colour)."""
+    base = _RAMPS.index((WHITE, color)) * _SHADES
+    lut = [base + round(c * (_SHADES - 1) / 255) for c in range(256)]
+    return lut, lut[255]
+
+
+_MASK_LUT = [0] + [255] * 255
+_BLACK = "#000000"
+
+
+def _draw_personal(image: Image.Image, op: _Op) -> tuple[int, int]:
+    """Draw a personal operation on the palette page; returns the pixel rows it touched."""
+    s = _SCALE
+    if isinstance(op, _Text):
+        font = _font(op.bold, round(op.size * s))
+        anchor = {"left": "ls", "centre": "ms", "right": "rs"}[op.align]
+        left, top, right, bottom = font.getbbox(op.text, anchor=anchor)
+        if right <= left or bottom <= top:
+            return (0, 0)
+        coverage = Image.new("L", (right - left, bottom - top), 0)
+        ImageDraw.Draw(coverage).text((-left, -top), op.text, font=font, fill=255, anchor=anchor)
+        lut, _ = _shades(op.color)
+        shade = Image.frombytes("P", coverage.size, coverage.point(lut).tobytes())
+        x, y = round(op.x * s) + left, round(op.y * s) + top
+        image.paste(shade, (x, y), mask=coverage.point(_MASK_LUT))
+        return (y, y + coverage.size[1])
+    if isinstance(op, _Qr):  # dark modules only: the quiet zone is the white page
+        n, size = len(_qr_matrix(op.url)), round(op.size * s)
+        module = max(1, round(size / n))
+        offset = (size - module * n) // 2
+        dark = ImageOps.invert(_qr_image(op.url, module))
+        top = round(op.y * s) + offset
+        image.paste(_shades(_BLACK)[1], (round(op.x * s) + offset, top), mask=dark)
+        return (top, top + dark.size[1])
+    raise TypeError(f"not a personal drawing operation: {type(op).__name__}")
 
 
 def _draw_png(image: Image.Image, draw: ImageDraw.ImageDraw, op: _Op) -> None:
