@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from lxml import etree
 from signxml import (
@@ -29,11 +33,11 @@ from signxml import (
     DigestAlgorithm,
     SignatureConfiguration,
     SignatureMethod,
-    XMLSigner,
     XMLVerifier,
 )
 from signxml.algorithms import SignatureConstructionMethod
 from signxml.exceptions import InvalidInput, SignXMLException
+from signxml.util import strip_pem_header
 
 from issuer.credentials.xml import CRED, SNB, hardened_parser, parse_xml
 from issuer.errors import InvalidProof, InvalidXml, KeyMaterialError
@@ -106,6 +110,11 @@ def sign_xml(
     The ``ds:Signature`` goes inside ``proof`` (created before ``childCredentials`` if absent), so
     the signed document stays valid against genericschema_1.2.xsd.
 
+    The signature is built here with lxml's exclusive c14n and ``cryptography``, element for
+    element as signxml's ``XMLSigner`` builds this profile (enveloped, ``URI=""``, the two
+    transforms, SHA-256, certificates in ``X509Data``), without its copies of the document: the
+    same document gives the same ``SignedInfo`` bytes. Verification stays with signxml.
+
     :raise KeyMaterialError: unsupported key, or a certificate that does not match the key.
     :raise InvalidXml: not a europassCredential, or already signed.
     """
@@ -113,13 +122,40 @@ def sign_xml(
     # Work on a copy: the caller's unsigned tree stays unsigned.
     document = etree.fromstring(etree.tostring(root))
     _insert_placeholder(document)
-    signer = XMLSigner(
-        method=SignatureConstructionMethod.enveloped,
-        signature_algorithm=method,
-        digest_algorithm=DigestAlgorithm.SHA256,
-        c14n_algorithm=EXC_C14N,
-    )
-    return signer.sign(document, key=private_key, cert=[certificate, *chain])
+    signature = next(document.iter(_q("Signature", DS)))
+    proof = signature.getparent()
+    proof.remove(signature)  # the enveloped-signature transform: digest the document without it
+    digest = hashlib.sha256(etree.tostring(document, method="c14n", exclusive=True)).digest()
+    signature = etree.SubElement(proof, _q("Signature", DS))
+    signed_info = etree.SubElement(signature, _q("SignedInfo", DS), nsmap={"ds": DS})
+    etree.SubElement(signed_info, _q("CanonicalizationMethod", DS), Algorithm=EXC_C14N.value)
+    etree.SubElement(signed_info, _q("SignatureMethod", DS), Algorithm=method.value)
+    reference = etree.SubElement(signed_info, _q("Reference", DS), URI="")
+    transforms = etree.SubElement(reference, _q("Transforms", DS))
+    for algorithm in EXPECTED_TRANSFORMS:
+        etree.SubElement(transforms, _q("Transform", DS), Algorithm=algorithm)
+    etree.SubElement(reference, _q("DigestMethod", DS), Algorithm=DigestAlgorithm.SHA256.value)
+    etree.SubElement(reference, _q("DigestValue", DS)).text = base64.b64encode(digest).decode("ascii")
+    value = _signature_value(private_key, etree.tostring(signed_info, method="c14n", exclusive=True))
+    etree.SubElement(signature, _q("SignatureValue", DS)).text = base64.b64encode(value).decode("ascii")
+    x509_data = etree.SubElement(etree.SubElement(signature, _q("KeyInfo", DS)), _q("X509Data", DS))
+    for cert in (certificate, *chain):
+        etree.SubElement(x509_data, _q("X509Certificate", DS)).text = _certificate_text(cert)
+    return document
+
+
+def _signature_value(private_key, signed_info: bytes) -> bytes:
+    """ECDSA as XML Signature wants it (r || s, each the key size), or RSA PKCS#1 v1.5."""
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        r, s = decode_dss_signature(private_key.sign(signed_info, ec.ECDSA(hashes.SHA256())))
+        size = (private_key.key_size + 7) // 8
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    return private_key.sign(signed_info, padding.PKCS1v15(), hashes.SHA256())
+
+
+@lru_cache(maxsize=64)
+def _certificate_text(certificate: x509.Certificate) -> str:
+    return strip_pem_header(certificate.public_bytes(Encoding.PEM))
 
 
 # --- verification --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -394,3 +395,35 @@ def test_a_p384_certificate_is_outside_the_profile(pki, unsigned):
     data = to_bytes(signer.sign(document, key=key, cert=[cert]))
     with pytest.raises(InvalidProof, match="P-256"):
         verify_xml(data, trusted_certificates=[cert])
+
+
+# --- the hand-built signature is signxml's, byte for byte ----------------------------------------
+
+def _signxml_sign(unsigned, key, certs, method):
+    from issuer.signing.xmldsig import _insert_placeholder
+    from signxml.algorithms import SignatureConstructionMethod
+
+    document = etree.fromstring(etree.tostring(unsigned))
+    _insert_placeholder(document)
+    return XMLSigner(method=SignatureConstructionMethod.enveloped, signature_algorithm=method,
+                     digest_algorithm=DigestAlgorithm.SHA256,
+                     c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
+                     ).sign(document, key=key, cert=certs)
+
+
+@pytest.mark.parametrize("kind", [None, ItineraryKind.INTERDISCIPLINARY])
+@pytest.mark.parametrize("with_chain", [False, True])
+def test_signed_bytes_equal_signxml_output(pki, signer, kind, with_chain):
+    name, key, cert = signer
+    chain = [pki.ca] if with_chain else []
+    unsigned = build_credential_xml(itinerary_award(kind) if kind else individual_award(),
+                                    **build_kwargs(**({"issuer_did": AISBL_DID} if kind else {})))
+    ours = to_bytes(sign_xml(unsigned, private_key=key, certificate=cert, chain=chain))
+    theirs = to_bytes(_signxml_sign(unsigned, key, [cert, *chain], SignatureMethod[ALGORITHMS_BY_KIND[name]]))
+    if name == "p256":  # ECDSA signatures are randomised: everything else must match
+        mask = re.compile(rb"<ds:SignatureValue>[^<]*</ds:SignatureValue>")
+        ours, theirs = mask.sub(b"", ours), mask.sub(b"", theirs)
+    assert ours == theirs
+
+
+ALGORITHMS_BY_KIND = {"p256": "ECDSA_SHA256", "rsa2048": "RSA_SHA256"}
