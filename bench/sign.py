@@ -4,7 +4,8 @@
 
 Baseline: the straightforward pyld pipeline, ``jsonld.normalize`` (expansion and URDNA2015) of
 the proof options and of the document on every call, SHA-256, Ed25519. Service:
-``EddsaRdfc2022().add_proof``. Both run one after the other on one core, over the same
+``EddsaRdfc2022().add_proof``. Also shown: the service's own path before the speed-ups (safety
+checks, two expansions, URDNA2015), which is slower than the baseline. Both run one after the other on one core, over the same
 documents, after a warm-up on other documents. Then, for every document of the run, the
 service's canonical N-Quads (``canonicalize_own``, what ``add_proof`` hashes) must equal pyld's,
 byte for byte, and its signature must hold over pyld's hash data; the script exits 1 otherwise.
@@ -21,6 +22,7 @@ from common import (
     baseline_add_proof,
     baseline_hash_data,
     documents,
+    previous_canonical,
     report,
     signer_for,
     timed,
@@ -51,6 +53,8 @@ def main() -> int:
             baseline_add_proof(warm, signer=signer, created=ISSUED_AT)
         baseline_s, baseline = timed(lambda d: baseline_add_proof(d, signer=signer, created=ISSUED_AT), docs)
         fast_s, signed = timed(lambda d: suite.add_proof(d, signer=signer, created=ISSUED_AT), docs)
+        previous_s, _ = timed(lambda d: baseline_add_proof(d, signer=signer, created=ISSUED_AT,
+                                                           canonical=previous_canonical), docs)
 
         identical = 0
         for doc, (_, pyld_canon), secured in zip(docs, baseline, signed):
@@ -60,7 +64,7 @@ def main() -> int:
             identical += same
         size = sum(len(str(d)) for d in docs) // len(docs) // 1024
         ok &= report(f"sign: {kind} certificates, JSON-LD about {size} KB each", len(docs),
-                     baseline_s, fast_s, identical, target=20,
+                     baseline_s, fast_s, identical, target=20, previous_s=previous_s,
                      extra=f"  first document of the process (contexts compiled): {cold_ms:.1f} ms")
     return 0 if ok else 1
 

@@ -21,7 +21,7 @@ from issuer.credentials.contexts import DATA_INTEGRITY_V2
 from issuer.errors import InvalidDocument, InvalidProof, IssuerError, KeyMaterialError
 from issuer.signing import multibase
 from issuer.signing.base import Signer, SigningAlgorithm
-from issuer.signing.canonical import canonicalize, canonicalize_own
+from issuer.signing.canonical import canonicalize, canonicalize_own_utf8
 from issuer.signing.multibase import PublicKey
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,10 @@ def format_created(created: datetime) -> str:
     if created.tzinfo is None or created.utcoffset() is None:
         raise ValueError("created must be timezone-aware")
     return created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _canonical_utf8(doc: dict, *, hash_name: str) -> bytes:
+    return canonicalize(doc, hash_name=hash_name).encode("utf-8")
 
 
 def _copy_json(value):
@@ -112,12 +116,12 @@ class RdfcSuite:
         """``H(canon(proofConfig)) || H(canon(unsecured))``; proofConfig takes the document's
         ``@context``.
 
-        ``signing=True`` (``add_proof``) canonicalizes with ``canonicalize_own``: the same bytes,
-        faster for the documents this service builds. Verification leaves it False.
+        ``signing=True`` (``add_proof``) canonicalizes with ``canonicalize_own_utf8``: the same
+        bytes, faster for the documents this service builds. Verification leaves it False.
 
         :raise InvalidDocument, UnknownContext: either document cannot be canonicalized safely.
         """
-        canon = canonicalize_own if signing else canonicalize
+        canon = canonicalize_own_utf8 if signing else _canonical_utf8
         config = dict(proof_options)
         config.pop("proofValue", None)
         config["@context"] = unsecured.get("@context")
@@ -128,8 +132,8 @@ class RdfcSuite:
             hint = f" (is {DATA_INTEGRITY_V2} missing?)" if "term" in exc.extra else ""
             raise InvalidDocument(f"the proof options cannot be canonicalized with the document's "
                                   f"contexts{hint}: {exc.detail}", **exc.extra) from exc
-        proof_hash = hashlib.new(hash_name, proof_canon.encode("utf-8")).digest()
-        doc_hash = hashlib.new(hash_name, doc_canon.encode("utf-8")).digest()
+        proof_hash = hashlib.new(hash_name, proof_canon).digest()
+        doc_hash = hashlib.new(hash_name, doc_canon).digest()
         return proof_hash + doc_hash
 
     def verify(self, doc: dict, *, public_key: PublicKey,

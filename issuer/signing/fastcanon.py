@@ -463,6 +463,20 @@ def canonical_nquads(doc) -> str:
 
     :raise Unsupported: the document is outside the subset handled here, or invalid.
     """
+    return "".join(_sorted_lines(doc))
+
+
+def canonical_nquads_utf8(doc) -> bytes:
+    """``canonical_nquads(doc)`` encoded as UTF-8 (what is hashed), without the detour through
+    one big string: a single non-ASCII character would make it two bytes per character.
+
+    :raise Unsupported: as ``canonical_nquads``.
+    """
+    return b"".join([line.encode("utf-8") for line in _sorted_lines(doc)])
+
+
+def _sorted_lines(doc) -> list[str] | dict:
+    """The canonical lines of ``doc``, sorted and unique (a list, or the keys of a dict)."""
     if type(doc) is not dict:
         raise Unsupported
     walk = _Walk()
@@ -471,7 +485,7 @@ def canonical_nquads(doc) -> str:
     except (TypeError, KeyError, AttributeError):  # unhashable keys or types, and the like
         raise Unsupported from None
     if not walk.natives:
-        return "".join(sorted(set(walk.lines)))
+        return sorted(set(walk.lines))
     lines = sorted(walk.lines)
     for head in walk.natives:
         # pyld keeps 1 and "1" apart (two equal lines), and "a" typed xsd:string and "a"; it
@@ -479,4 +493,4 @@ def canonical_nquads(doc) -> str:
         first = bisect_left(lines, head + '"')
         if first + 1 < len(lines) and lines[first + 1].startswith(head + '"'):
             raise Unsupported
-    return "".join(dict.fromkeys(lines))
+    return dict.fromkeys(lines)

@@ -19,7 +19,7 @@ from pyld import jsonld
 from issuer.credentials.contexts import DATA_INTEGRITY_V2, EDC_CONTEXTS, VC_V1, VC_V2, load_document
 from issuer.errors import InvalidDocument, UnknownContext
 from issuer.signing import fastcanon
-from issuer.signing.canonical import canonicalize, canonicalize_own
+from issuer.signing.canonical import canonicalize, canonicalize_own, canonicalize_own_utf8
 
 from .conftest import ECDSA_DIR, EDDSA_DIR, read_json
 
@@ -67,7 +67,8 @@ def test_generated_credentials_take_the_fast_path_with_pyld_bytes(kind):
     differing = []
     for index, doc in enumerate(generators.documents(PER_KIND, kind, seed=77)):
         expected = pyld(doc)
-        if fast(doc) != expected or canonicalize_own(doc) != expected:
+        if fast(doc) != expected or canonicalize_own(doc) != expected \
+                or canonicalize_own_utf8(doc) != expected.encode("utf-8"):
             differing.append(index)
     assert differing == [], f"{len(differing)} of {PER_KIND} {kind} credentials differ"
 
@@ -151,6 +152,7 @@ def test_text_in_language_maps_and_typed_literals(text):
         "id": "urn:uuid:00000000-0000-4000-8000-000000000003", "type": "Identifier", "notation": text}
     expected = pyld(doc)
     assert fast(doc) == expected == canonicalize_own(doc) == canonicalize(doc)
+    assert canonicalize_own_utf8(doc) == expected.encode("utf-8")
 
 
 @pytest.mark.parametrize("title", [
