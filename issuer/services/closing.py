@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,12 +28,12 @@ from issuer.domain.rules import (
     near_itineraries,
 )
 from issuer.errors import Conflict, NotFound
-from issuer.services.issuance import Catalogue, IssuanceService, itinerary_award_key
+from issuer.services.issuance import Catalogue, IssuanceService, PendingAward, itinerary_award_key
 from issuer.store.credentials import CredentialRepository
 from issuer.store.models import CloseClaimRow, CloseRunRow, CredentialRow, SemesterRow, StudentRow
 from issuer.store.repositories import AuditRepository
 
-CLAIM_BATCH = 10
+CLAIM_BATCH = 50  # students per claim batch: their reads and writes are batched too
 ISSUER = "AISBL"
 
 
@@ -101,14 +101,15 @@ class CloseService:
             if not claims:
                 claim_session.rollback()
                 return evaluated
+            outcomes = self.evaluate_many([claim.student_pk for claim in claims], context, now=now)
             for claim in claims:
-                outcome = self.evaluate(claim.student_pk, context, now=now)
+                outcome = outcomes[claim.student_pk]
                 claim.result = {"issued": outcome.issued, "near": outcome.near}
                 claim.done = True
-                evaluated += 1
-                if progress:
-                    progress(1)
+            evaluated += len(claims)
             claim_session.commit()
+            if progress:
+                progress(len(claims))
 
     def complete(self, run_id: int, *, now: datetime, claim_session: Session,
                  progress: Callable[[int], None] | None = None, poll_seconds: float = 0.5,
@@ -157,53 +158,89 @@ class CloseService:
                            key=lambda n: (n["home_university"], n["student_id"], n["kind"], n["sector"] or "")),
         }
 
-    # -- one student ------------------------------------------------------------------------
+    # -- students ---------------------------------------------------------------------------
     def evaluate(self, student_pk: int, context: "_CloseContext", *, now: datetime) -> StudentOutcome:
         """Issue the student's due itinerary certificates (at most one of each)."""
-        student = self.session.get(StudentRow, student_pk)
-        credentials = CredentialRepository(self.session)
-        held = counted_at_close(credentials.held_by_student_pks([student_pk]).get(student_pk, []),
-                                context.semester)
-        issued_keys = set(credentials.itineraries_for_student(student.home_university, student.student_id))
-        issued = []
-        choices = [(ItineraryKind.INTERDISCIPLINARY, None, choose_interdisciplinary(held, context.sector_codes))]
-        for sector in context.sector_codes:
-            choices.append((ItineraryKind.EXPERTISE, sector, choose_expertise(held, sector)))
-        for kind, sector, chosen in choices:
-            if chosen is None or (kind, sector) in issued_keys:
-                continue
-            credential = self._issue(student, kind, sector, chosen, context, now=now)
-            issued_keys.add((kind, sector))
-            issued.append({"credential": credential, "kind": str(kind), "sector": sector,
-                           "home_university": student.home_university, "student_id": student.student_id,
-                           "components": [{"course_code": h.course_code, "semester": h.semester,
-                                           "credential": h.credential_id} for h in chosen]})
-        near = [{"home_university": student.home_university, "student_id": student.student_id,
+        return self.evaluate_many([student_pk], context, now=now)[student_pk]
+
+    def evaluate_many(self, student_pks: Sequence[int], context: "_CloseContext", *,
+                      now: datetime) -> dict[int, StudentOutcome]:
+        """``evaluate`` for several students: their data read in a few queries, their certificates
+        stored in one transaction while nothing conflicts (``IssuanceService.store_many``)."""
+        students = {s.id: s for s in self.session.scalars(select(StudentRow).where(StudentRow.id.in_(student_pks)))}
+        held_by = CredentialRepository(self.session).held_by_student_pks(list(student_pks))
+        issued_by = self._itineraries_of(student_pks)
+        plans: list[tuple[StudentRow, ItineraryKind, str | None, tuple[HeldCertificate, ...]]] = []
+        held_of: dict[int, tuple[HeldCertificate, ...]] = {}
+        for pk in student_pks:
+            held_of[pk] = held = counted_at_close(held_by.get(pk, []), context.semester)
+            choices = [(ItineraryKind.INTERDISCIPLINARY, None, choose_interdisciplinary(held, context.sector_codes))]
+            for sector in context.sector_codes:
+                choices.append((ItineraryKind.EXPERTISE, sector, choose_expertise(held, sector)))
+            already = issued_by.setdefault(pk, set())
+            for kind, sector, chosen in choices:
+                if chosen is not None and (kind, sector) not in already:
+                    plans.append((students[pk], kind, sector, chosen))
+        parts = self._component_rows({h.credential_id for *_, chosen in plans for h in chosen})
+        ids = self.issuance.store_many([self._pending(student, kind, sector, chosen, context, parts)
+                                        for student, kind, sector, chosen in plans],
+                                       institutions=context.catalogue.institutions, now=now)
+        issued: dict[int, list[dict]] = {pk: [] for pk in student_pks}
+        for (student, kind, sector, chosen), credential in zip(plans, ids):
+            issued_by[student.id].add((kind, sector))
+            issued[student.id].append({
+                "credential": credential, "kind": str(kind), "sector": sector,
+                "home_university": student.home_university, "student_id": student.student_id,
+                "components": [{"course_code": h.course_code, "semester": h.semester,
+                                "credential": h.credential_id} for h in chosen]})
+        return {pk: StudentOutcome(issued[pk], self._near(students[pk], held_of[pk], issued_by[pk], context))
+                for pk in student_pks}
+
+    def _near(self, student: StudentRow, held, issued_keys, context: "_CloseContext") -> list[dict]:
+        return [{"home_university": student.home_university, "student_id": student.student_id,
                  "kind": str(n.kind), "sector": n.sector, "missing": n.missing}
                 for n in near_itineraries(held, context.sector_codes, issued=frozenset(issued_keys))]
-        return StudentOutcome(issued, near)
 
-    def _issue(self, student: StudentRow, kind: ItineraryKind, sector: str | None,
-               chosen: tuple[HeldCertificate, ...], context: "_CloseContext", *, now: datetime) -> str:
-        components = tuple(self._component(h, context) for h in chosen)
+    def _itineraries_of(self, student_pks: Sequence[int]) -> dict[int, set[tuple[ItineraryKind, str | None]]]:
+        """(kind, sector) of each student's valid itinerary certificates."""
+        rows = self.session.execute(select(CredentialRow.student_pk, CredentialRow.kind, CredentialRow.sector_code)
+                                    .where(CredentialRow.student_pk.in_(student_pks),
+                                           CredentialRow.kind != "individual", CredentialRow.revoked_at.is_(None)))
+        found: dict[int, set[tuple[ItineraryKind, str | None]]] = {}
+        for pk, kind, sector in rows:
+            found.setdefault(pk, set()).add((ItineraryKind(kind), sector))
+        return found
+
+    def _component_rows(self, credential_ids: set[str]) -> dict[str, tuple[str, str]]:
+        """public id -> (uri, digest_sri) of the component credentials."""
+        if not credential_ids:
+            return {}
+        rows = self.session.execute(select(CredentialRow.id, CredentialRow.uri, CredentialRow.digest_sri)
+                                    .where(CredentialRow.id.in_(sorted(credential_ids))))
+        return {cid: (uri, digest) for cid, uri, digest in rows}
+
+    def _pending(self, student: StudentRow, kind: ItineraryKind, sector: str | None,
+                 chosen: tuple[HeldCertificate, ...], context: "_CloseContext",
+                 parts: dict[str, tuple[str, str]]) -> PendingAward:
+        components = tuple(self._component(h, context, parts) for h in chosen)
         award = ItineraryAward(
             kind=kind, sector=sector, sector_name=context.catalogue.sectors[sector].name if sector else None,
             learner=Learner(student.home_university, student.student_id, student.given_name,
                             student.family_name, student.email, student.date_of_birth),
             issuer=context.catalogue.institutions[self.issuer], semester=context.semester, components=components)
-        return self.issuance.store(
+        return PendingAward(
             award, award_key=itinerary_award_key(student.home_university, student.student_id, str(kind), sector),
             student_pk=student.id, kind=str(kind), course_code=None, semester=context.semester, sector=sector,
-            completed_on=None, institutions=context.catalogue.institutions, now=now,
-            components=[c.credential_id.removeprefix("urn:uuid:") for c in components])
+            completed_on=None, components=tuple(c.credential_id.removeprefix("urn:uuid:") for c in components))
 
-    def _component(self, held: HeldCertificate, context: "_CloseContext") -> Component:
-        row = self.session.get(CredentialRow, held.credential_id)
+    def _component(self, held: HeldCertificate, context: "_CloseContext",
+                   parts: dict[str, tuple[str, str]]) -> Component:
+        uri, digest_sri = parts[held.credential_id]
         course = context.catalogue.courses[(held.course_code, held.semester)]
-        return Component(credential_id=row.uri, course_code=held.course_code, semester=held.semester,
+        return Component(credential_id=uri, course_code=held.course_code, semester=held.semester,
                          title=course.title, sector=course.sector,
                          sector_name=context.catalogue.sectors[course.sector].name, host=course.host,
-                         digest_sri=row.digest_sri)
+                         digest_sri=digest_sri)
 
 
 @dataclass(frozen=True)

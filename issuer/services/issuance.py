@@ -15,7 +15,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,13 +31,14 @@ from issuer.domain.model import (
 )
 from issuer.domain.rules import final_on, individual_due
 from issuer.errors import InvalidRequest
-from issuer.services.documents import issuer_of, sign_award
+from issuer.services.documents import SignedDocuments, issuer_of, sign_award
 from issuer.services.keystore import KeyStore
 from issuer.services.status import StatusService, status_list_url
-from issuer.store.models import CredentialComponentRow, CredentialRow, StudentRow
+from issuer.store.models import CredentialComponentRow, CredentialRow
 from issuer.store.repositories import AuditRepository, CatalogueRepository, CompletionRepository
 
 MAX_ATTEMPTS = 5
+BATCH_SIZE = 25  # credentials per transaction while nothing conflicts
 
 
 @dataclass(frozen=True)
@@ -98,32 +99,45 @@ class IssuanceService:
         the listed records: ``{home_university, student_id, course_code, semester}``).
 
         Returns ``{"issued": [...], "not_issued": [...]}``; already issued records appear in
-        ``issued`` with their existing credential. ``progress`` is called once per record.
+        ``issued`` with their existing credential. ``progress`` is called with the number of records
+        done after each batch; a batch is stored in one transaction (see ``store_many``).
         ``shard=(i, n)`` keeps the students whose key hashes to ``i`` modulo ``n`` (parallel workers).
         """
         catalogue = Catalogue.load(self.session)
-        records = CompletionRepository(self.session).reported_by(host)
+        completions = CompletionRepository(self.session)
+        records = completions.reported_by(host)
         by_student: dict[tuple[str, str], list[CompletionRecord]] = {}
-        for record in CompletionRepository(self.session).for_students({r.student_key for r in records}):
+        for record in completions.for_students({r.student_key for r in records}):
             by_student.setdefault((record.student_key, record.semester), []).append(record)
         selected = [r for r in self._select(records, only) if _shard_of(r, shard[1]) == shard[0]]
+        existing = self._existing_many([individual_award_key(r) for r in selected])
+        student_pks = completions.student_pks({r.student_key for r in selected})
         issued, not_issued = [], []
-        for record in selected:
-            entry = _record_entry(record)
-            decision = individual_due(
-                record, catalogue.courses.get((record.course_code, record.semester)),
-                institutions=catalogue.institutions, semester_records=by_student[(record.student_key, record.semester)],
-                as_of=as_of, holidays=self.holidays)
-            existing = self._existing(individual_award_key(record))
-            if existing is not None:
-                issued.append({"credential": existing, **entry})
-            elif decision.due:
-                issued.append({"credential": self._issue_record(record, catalogue, now), **entry})
-            else:
-                not_issued.append({**entry, "reasons": [r.to_dict() for r in decision.reasons]})
+        for start in range(0, len(selected), BATCH_SIZE):
+            batch = selected[start:start + BATCH_SIZE]
+            due: list[tuple[dict, PendingAward]] = []
+            for record in batch:
+                entry = _record_entry(record)
+                decision = individual_due(
+                    record, catalogue.courses.get((record.course_code, record.semester)),
+                    institutions=catalogue.institutions,
+                    semester_records=by_student[(record.student_key, record.semester)],
+                    as_of=as_of, holidays=self.holidays)
+                key = individual_award_key(record)
+                if key in existing:
+                    issued.append({"credential": existing[key], **entry})
+                elif decision.due:
+                    pending = self._individual(record, catalogue, student_pks[record.student_key])
+                    due.append((entry, pending))
+                    issued.append(entry)  # the credential id is filled in once the batch is stored
+                else:
+                    not_issued.append({**entry, "reasons": [r.to_dict() for r in decision.reasons]})
+            ids = self.store_many([p for _, p in due], institutions=catalogue.institutions, now=now)
+            for (entry, _), credential in zip(due, ids):
+                entry["credential"] = credential
             if progress:
-                progress(1)
-        return {"issued": issued, "not_issued": not_issued}
+                progress(len(batch))
+        return {"issued": [{"credential": e.pop("credential"), **e} for e in issued], "not_issued": not_issued}
 
     def _select(self, records: list[CompletionRecord], only) -> list[CompletionRecord]:
         if only is None:
@@ -138,7 +152,7 @@ class IssuanceService:
             wanted.append(index[key])
         return wanted
 
-    def _issue_record(self, record: CompletionRecord, catalogue: Catalogue, now: datetime) -> str:
+    def _individual(self, record: CompletionRecord, catalogue: Catalogue, student_pk: int) -> "PendingAward":
         course = catalogue.courses[(record.course_code, record.semester)]
         award = IndividualAward(
             learner=_learner(record), course=course, host=catalogue.institutions[course.host],
@@ -146,10 +160,9 @@ class IssuanceService:
             grade=float(record.grade), assessed_on=record.assessed_on,
             grade_announced_on=record.grade_announced_on,
             completed_on=final_on(record, self.holidays) or course.end_date)
-        student_pk = self._student_pk(record.home_university, record.student_id)
-        return self.store(award, award_key=individual_award_key(record), student_pk=student_pk, kind="individual",
-                          course_code=course.code, semester=course.semester, sector=course.sector,
-                          completed_on=award.completed_on, institutions=catalogue.institutions, now=now)
+        return PendingAward(award, award_key=individual_award_key(record), student_pk=student_pk,
+                            kind="individual", course_code=course.code, semester=course.semester,
+                            sector=course.sector, completed_on=award.completed_on)
 
     # -- shared -----------------------------------------------------------------------------
     def store(self, award: IndividualAward | ItineraryAward, *, award_key: str, student_pk: int, kind: str,
@@ -158,47 +171,131 @@ class IssuanceService:
               components: Sequence[str] = ()) -> str:
         """Sign and store one certificate with its status entry, components and audit record, in one
         transaction; return its public id (the existing one when the award was issued meanwhile)."""
-        issuer = issuer_of(award).code
+        pending = PendingAward(award, award_key=award_key, student_pk=student_pk, kind=kind,
+                               course_code=course_code, semester=semester, sector=sector,
+                               completed_on=completed_on, components=tuple(components))
+        return self._store_one(pending, institutions=institutions, now=now)
+
+    def store_many(self, pending: Sequence["PendingAward"], *, institutions: Mapping[str, Institution],
+                   now: datetime) -> list[str]:
+        """``store`` for several awards, in order, sharing one transaction when nothing conflicts.
+
+        Each certificate's rows (credential, components, audit record) are inserted together; if
+        any insert fails (an award issued meanwhile by another worker, or a status index taken
+        meanwhile) the whole batch is rolled back and every award is stored in its own
+        transaction, as ``store`` does, keeping the documents already signed where they still hold.
+        """
+        prepared = [self._prepare(p, institutions=institutions, now=now) for p in pending]
+        if not prepared:
+            return []
+        try:
+            self._insert(prepared, now=now)
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            self.status.forget_taken()
+            return [self._store_prepared(p, institutions=institutions, now=now) for p in prepared]
+        return [p.public_id for p in prepared]
+
+    def _store_one(self, pending: "PendingAward", *, institutions: Mapping[str, Institution],
+                   now: datetime) -> str:
         for _attempt in range(MAX_ATTEMPTS):
-            public_id = str(uuid.uuid4())
-            status_list = self.status.current_list(issuer, now=now)
-            index = self.status.pick_index(status_list)
-            list_url = status_list_url(self.public_url, status_list.id)
-            self.session.commit()  # the list row exists for everyone before signing starts
-            documents = sign_award(
-                award, keystore=self.keystore, credential_uri=f"urn:uuid:{public_id}",
-                verify_url=f"{self.public_url}/credentials/{public_id}/verify",
-                status=status_entry(list_url=list_url, index=index), issued_at=now, institutions=institutions)
-            row = CredentialRow(
-                id=public_id, uri=f"urn:uuid:{public_id}", award_key=award_key, kind=kind, issuer=issuer,
-                student_pk=student_pk, course_code=course_code, semester_id=semester, sector_code=sector,
-                completed_on=completed_on, issued_at=now, jsonld=documents.jsonld, xml=documents.xml,
-                award=award_json(award), digest_sri=documents.digest_sri, status_list_id=status_list.id,
-                status_index=index)
+            prepared = self._prepare(pending, institutions=institutions, now=now)
             try:
-                self.session.add(row)
-                self.session.flush()
-                for position, component in enumerate(components):
-                    self.session.add(CredentialComponentRow(itinerary_id=public_id, position=position,
-                                                            component_id=component))
-                AuditRepository(self.session).record(actor=issuer, action="credential.issue", subject=public_id,
-                                                     detail={"kind": kind, "award": award_key}, now=now)
+                self._insert([prepared], now=now)
                 self.session.commit()
-                return public_id
+                return prepared.public_id
             except IntegrityError:
                 self.session.rollback()
-                existing = self._existing(award_key)
+                existing = self._existing(pending.award_key)
                 if existing is not None:
                     return existing  # a concurrent request issued it first
                 self.status.forget_taken()  # the random status index was taken meanwhile: try another
-        raise RuntimeError(f"could not store {award_key} after {MAX_ATTEMPTS} attempts")
+        raise RuntimeError(f"could not store {pending.award_key} after {MAX_ATTEMPTS} attempts")
+
+    def _store_prepared(self, prepared: "_Prepared", *, institutions: Mapping[str, Institution],
+                        now: datetime) -> str:
+        """One already signed certificate in its own transaction (after a batch failed)."""
+        try:
+            self._insert([prepared], now=now)
+            self.session.commit()
+            return prepared.public_id
+        except IntegrityError:
+            self.session.rollback()
+        existing = self._existing(prepared.pending.award_key)
+        if existing is not None:
+            return existing
+        self.status.forget_taken()
+        return self._store_one(prepared.pending, institutions=institutions, now=now)
+
+    def _prepare(self, pending: "PendingAward", *, institutions: Mapping[str, Institution],
+                 now: datetime) -> "_Prepared":
+        """A fresh public id and status index (the list exists for everyone before signing), signed."""
+        issuer = issuer_of(pending.award).code
+        public_id = str(uuid.uuid4())
+        status_list = self.status.current_list(issuer, now=now)
+        index = self.status.pick_index(status_list)
+        list_url = status_list_url(self.public_url, status_list.id)
+        documents = sign_award(
+            pending.award, keystore=self.keystore, credential_uri=f"urn:uuid:{public_id}",
+            verify_url=f"{self.public_url}/credentials/{public_id}/verify",
+            status=status_entry(list_url=list_url, index=index), issued_at=now, institutions=institutions)
+        return _Prepared(pending, issuer, public_id, documents, status_list.id, index)
+
+    def _insert(self, prepared: Sequence["_Prepared"], *, now: datetime) -> None:
+        """Insert the credentials, their components and audit records (flushed, not committed)."""
+        self.session.execute(insert(CredentialRow), [{
+            "id": p.public_id, "uri": f"urn:uuid:{p.public_id}", "award_key": p.pending.award_key,
+            "kind": p.pending.kind, "issuer": p.issuer, "student_pk": p.pending.student_pk,
+            "course_code": p.pending.course_code, "semester_id": p.pending.semester,
+            "sector_code": p.pending.sector, "completed_on": p.pending.completed_on, "issued_at": now,
+            "jsonld": p.documents.jsonld, "xml": p.documents.xml, "award": award_json(p.pending.award),
+            "digest_sri": p.documents.digest_sri, "status_list_id": p.status_list_id,
+            "status_index": p.status_index} for p in prepared])
+        components = [{"itinerary_id": p.public_id, "position": position, "component_id": component}
+                      for p in prepared for position, component in enumerate(p.pending.components)]
+        if components:
+            self.session.execute(insert(CredentialComponentRow), components)
+        AuditRepository(self.session).record_many([
+            {"actor": p.issuer, "action": "credential.issue", "subject": p.public_id,
+             "detail": {"kind": p.pending.kind, "award": p.pending.award_key}} for p in prepared], now=now)
 
     def _existing(self, award_key: str) -> str | None:
         return self.session.scalar(select(CredentialRow.id).where(CredentialRow.award_key == award_key))
 
-    def _student_pk(self, home_university: str, student_id: str) -> int:
-        return self.session.scalar(select(StudentRow.id).where(
-            StudentRow.home_university == home_university, StudentRow.student_id == student_id))
+    def _existing_many(self, award_keys: Sequence[str]) -> dict[str, str]:
+        """award key -> public id of the credentials already issued among ``award_keys``."""
+        found: dict[str, str] = {}
+        keys = sorted(set(award_keys))
+        for start in range(0, len(keys), 500):
+            found.update(self.session.execute(select(CredentialRow.award_key, CredentialRow.id).where(
+                CredentialRow.award_key.in_(keys[start:start + 500]))).all())
+        return found
+
+
+@dataclass(frozen=True)
+class PendingAward:
+    """An award to sign and store, with what its credential row records beside the documents."""
+
+    award: IndividualAward | ItineraryAward
+    award_key: str
+    student_pk: int
+    kind: str
+    course_code: str | None
+    semester: str
+    sector: str | None
+    completed_on: date | None
+    components: tuple[str, ...] = ()  # public ids of an itinerary's component credentials
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    pending: PendingAward
+    issuer: str
+    public_id: str
+    documents: SignedDocuments
+    status_list_id: str
+    status_index: int
 
 
 def _shard_of(record: CompletionRecord, shards: int) -> int:

@@ -29,15 +29,21 @@ class StatusService:
         self.keystore = keystore
         self.public_url = public_url
         self._taken_cache: dict[str, set[int]] = {}
+        self._current: dict[str, StatusListRow] = {}
 
     # -- allocation ---------------------------------------------------------------------------
     def current_list(self, institution: str, *, now: datetime) -> StatusListRow:
-        """The institution's list with room for new entries (created when needed; a list created
-        meanwhile by another worker is used instead)."""
+        """The institution's list with room for new entries (created and committed when needed, so
+        that it exists for everyone before a credential points to it; a list created meanwhile by
+        another worker is used instead). The list in use is remembered until it is half full."""
+        row = self._current.get(institution)
+        if row is not None and len(self._taken(row.id)) < row.size * LIST_FILL_LIMIT:
+            return row
         lists = self.session.scalars(select(StatusListRow).where(StatusListRow.institution == institution)
                                      .order_by(StatusListRow.created_at, StatusListRow.id)).all()
         for row in lists:
             if len(self._taken(row.id)) < row.size * LIST_FILL_LIMIT:
+                self._current[institution] = row
                 return row
         list_id = f"{institution}-{len(lists) + 1}"
         try:
@@ -47,7 +53,10 @@ class StatusService:
                                                created_at=now, updated_at=now))
         except IntegrityError:
             pass  # a concurrent worker created it first
-        return self.session.get(StatusListRow, list_id)
+        self.session.commit()
+        row = self.session.get(StatusListRow, list_id)
+        self._current[institution] = row
+        return row
 
     def pick_index(self, row: StatusListRow) -> int:
         """A random index not used by any credential in the list. The database's unique constraint
@@ -60,7 +69,9 @@ class StatusService:
                 return index
 
     def forget_taken(self) -> None:
+        """Drop what is known of taken indexes and lists in use (after a conflict or a rollback)."""
         self._taken_cache.clear()
+        self._current.clear()
 
     def _taken(self, list_id: str) -> set[int]:
         if list_id not in self._taken_cache:

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from issuer.domain.model import (
@@ -176,6 +176,19 @@ class CompletionRepository:
                 records += [_completion(c, s) for c, s in rows]
         return records
 
+    def student_pks(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """(home_university, student_id) -> primary key, for those of ``keys`` that exist."""
+        by_home: dict[str, list[str]] = {}
+        for home, student_id in keys:
+            by_home.setdefault(home, []).append(student_id)
+        found: dict[tuple[str, str], int] = {}
+        for home, ids in sorted(by_home.items()):
+            for chunk in _chunks(sorted(ids), 500):
+                rows = self.session.execute(select(StudentRow.student_id, StudentRow.id).where(
+                    StudentRow.home_university == home, StudentRow.student_id.in_(chunk)))
+                found.update({(home, student_id): pk for student_id, pk in rows})
+        return found
+
     def student_exists(self, home_university: str, student_id: str) -> bool:
         return self.session.scalar(select(StudentRow.id).where(
             StudentRow.home_university == home_university, StudentRow.student_id == student_id)) is not None
@@ -212,6 +225,11 @@ class AuditRepository:
 
     def record(self, *, actor: str, action: str, subject: str, detail: dict, now: datetime) -> None:
         self.session.add(AuditRow(at=now, actor=actor, action=action, subject=subject, detail=detail))
+
+    def record_many(self, entries: Sequence[dict], *, now: datetime) -> None:
+        """Insert several ``{actor, action, subject, detail}`` records at once (flushed, not committed)."""
+        if entries:
+            self.session.execute(insert(AuditRow), [{"at": now, **entry} for entry in entries])
 
     def entries(self, action: str | None = None) -> list[dict]:
         query = select(AuditRow).order_by(AuditRow.id)
