@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -303,6 +304,31 @@ def keys_rotate(code: str) -> None:
     session.commit()
     for record in added:
         click.echo(record.key_id)
+
+
+@keys_group.command("import-pkcs12")
+@click.argument("code")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--password-env", default=None, metavar="VAR",
+              help="Environment variable holding the PKCS#12 password (never on the command line).")
+@with_appcontext
+def keys_import_pkcs12(code: str, file: Path, password_env: str | None) -> None:
+    """Use the key and X.509 certificate in a PKCS#12 FILE for CODE's XML signatures.
+
+    The previous XML key is retired but kept, so XML credentials signed earlier keep verifying.
+    """
+    session = db.session()
+    if code not in CatalogueRepository(session).institutions():
+        raise click.ClickException(f"unknown institution {code}")
+    password = os.environ.get(password_env) if password_env else None
+    store = keystore()
+    try:
+        record = store.import_pkcs12(code, file.read_bytes(), password, now=_now())
+    except IssuerError as exc:
+        raise click.ClickException(exc.detail) from None
+    mirror_public_keys(session, store, code)
+    session.commit()
+    click.echo(record.key_id)
 
 
 @command

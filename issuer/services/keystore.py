@@ -95,6 +95,12 @@ class KeyStore:
         self.forget(code)
         return added
 
+    def import_pkcs12(self, code: str, data: bytes, password: str | None, *, now: datetime) -> KeyRecord:
+        """Make an operator's PKCS#12 key and certificate the institution's XML-signing key."""
+        record = keyfiles.import_pkcs12(self.keys_dir, code, data, password, passphrase=self._require(), now=now)
+        self.forget(code)
+        return record
+
     def _require(self) -> str:
         if not self._passphrase:
             raise KeyMaterialError("ISSUER_KEY_PASSPHRASE is not set; the private keys cannot be used")
