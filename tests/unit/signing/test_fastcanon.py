@@ -20,6 +20,7 @@ from issuer.credentials.contexts import DATA_INTEGRITY_V2, EDC_CONTEXTS, VC_V1, 
 from issuer.errors import InvalidDocument, UnknownContext
 from issuer.signing import fastcanon
 from issuer.signing.canonical import canonicalize, canonicalize_own, canonicalize_own_utf8
+from issuer.signing.processor import CachingProcessor
 
 from .conftest import ECDSA_DIR, EDDSA_DIR, read_json
 
@@ -75,8 +76,22 @@ def test_generated_credentials_take_the_fast_path_with_pyld_bytes(kind):
 
 @pytest.mark.parametrize("kind", generators.KINDS)
 def test_safe_path_agrees_on_generated_credentials(kind):
-    for doc in generators.documents(10, kind, seed=78):
+    for doc in generators.documents(30, kind, seed=78):
         assert canonicalize(doc) == pyld(doc)
+
+
+def test_caching_processor_expands_as_pyld():
+    options = {"documentLoader": load_document, "base": None}
+    inline = {"@context": [VC_V2, {"nickname": "https://example.org/nickname",
+                                   "Badge": {"@id": "https://example.org/Badge",
+                                             "@context": {"level": "https://example.org/level"}}}],
+              "type": ["VerifiableCredential", "Badge"], "nickname": "Jo", "level": "3",
+              "credentialSubject": {"id": SUBJECT}}
+    docs = [*(d for kind in generators.KINDS for d in generators.documents(4, kind, seed=86)),
+            read_json(EDDSA_DIR / "unsigned.json"), read_json(ECDSA_DIR / "employmentAuth.json"),
+            inline, inline]
+    for doc in docs:
+        assert CachingProcessor().expand(doc, options) == jsonld.JsonLdProcessor().expand(doc, options)
 
 
 @pytest.mark.parametrize("created", ["2025-03-01T10:00:00Z", "2031-12-31T23:59:59Z"])
