@@ -94,8 +94,8 @@ def individual_award(rng: random.Random) -> IndividualAward:
 
 
 def _component(rng: random.Random, course) -> Component:
-    digest = "sha384-" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-                                 for _ in range(64))
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    digest = "sha384-" + "".join(rng.choice(alphabet) for _ in range(64))
     return Component(credential_id=random_urn(rng), course_code=course.code, semester=course.semester,
                      title=course.title, sector=course.sector, sector_name=sector_names()[course.sector],
                      host=course.host, digest_sri=digest)
@@ -156,8 +156,8 @@ def build_document(rng: random.Random, kind: str, *, with_status: bool = True) -
     verify_url = f"{PUBLIC_URL}/credentials/{credential_id.removeprefix('urn:uuid:')}/verify"
     status = None
     if with_status:
-        status = status_entry(list_url=f"{PUBLIC_URL}/status-lists/{issuer_code(award)}-{rng.randrange(1, 4)}",
-                              index=rng.randrange(0, 131_072))
+        list_url = f"{PUBLIC_URL}/status-lists/{issuer_code(award)}-{rng.randrange(1, 4)}"
+        status = status_entry(list_url=list_url, index=rng.randrange(0, 131_072))
     issued_at = ISSUED_AT + timedelta(seconds=rng.randrange(0, 90 * 86_400))
     return build_credential(award, credential_id=credential_id, issuer_did=did_of(issuer_code(award)),
                             issued_at=issued_at, verify_url=verify_url, status=status,
@@ -279,7 +279,8 @@ def report(title: str, n: int, baseline_s: float, fast_s: float, identical: int,
     print(f"  documents              N = {n}")
     print(f"  baseline (pyld)        {baseline_s:8.3f} s CPU  {baseline_s / n * 1000:8.3f} ms/document")
     print(f"  service                {fast_s:8.3f} s CPU  {fast_s / n * 1000:8.3f} ms/document")
-    print(f"  ratio                  {ratio:8.1f}x  (target {target:g}x: {'met' if ratio >= target else 'NOT met'})")
+    verdict = "met" if ratio >= target else "NOT met"
+    print(f"  ratio                  {ratio:8.1f}x  (target {target:g}x: {verdict})")
     if previous_s is not None:
         print(f"  previous service path  {previous_s:8.3f} s CPU  {previous_s / n * 1000:8.3f} ms/document"
               f"  (ratio to it {previous_s / fast_s:.1f}x)")

@@ -5,10 +5,10 @@
 Baseline: the straightforward pyld pipeline, ``jsonld.normalize`` (expansion and URDNA2015) of
 the proof options and of the document on every call, SHA-256, Ed25519. Service:
 ``EddsaRdfc2022().add_proof``. Also shown: the service's own path before the speed-ups (safety
-checks, two expansions, URDNA2015), which is slower than the baseline. Both run one after the other on one core, over the same
-documents, after a warm-up on other documents (the service's compiled plans then cover the
-shapes of credential it meets: the steady state of a running service; the first document's
-cost is shown apart). Then, for every document of the run, the
+checks, two expansions, URDNA2015), which is slower than the baseline. Both run one after the
+other on one core, over the same documents, after a warm-up on other documents (the service's
+compiled plans then cover the shapes of credential it meets: the steady state of a running
+service; the first document's cost is shown apart). Then, for every document of the run, the
 service's canonical N-Quads (``canonicalize_own``, what ``add_proof`` hashes) must equal pyld's,
 byte for byte, and its signature must hold over pyld's hash data; the script exits 1 otherwise.
 """

@@ -7,8 +7,9 @@ the dropped-term handler, the IRI and character checks, pyld's RDF conversion (i
 contexts resolved once per process; a dataset without blank nodes sorted rather than run through
 URDNA2015's hashing). Baseline: ``jsonld.normalize`` (expansion and URDNA2015) of the proof
 options and of the document on every call, SHA-256, Ed25519. Both run on one core over the same
-signed documents. Also shown: the service's own path before the speed-ups. Every document must verify both ways, and the service's canonical N-Quads
-(``canonicalize``, what ``verify`` hashes) must equal pyld's byte for byte; exit 1 otherwise.
+signed documents. Also shown: the service's own path before the speed-ups. Every document must
+verify both ways, and the service's canonical N-Quads (``canonicalize``, what ``verify``
+hashes) must equal pyld's byte for byte; exit 1 otherwise.
 """
 from __future__ import annotations
 
