@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import queue as queue_module
 from datetime import date, datetime
-from typing import Callable
+from typing import Callable, Sequence
 
 from flask import Flask
 
@@ -85,13 +85,20 @@ def close_worker(config: dict, run_id: int, now_iso: str, ticks) -> int:
             claim_session.close()
 
 
-def issue_worker(config: dict, host: str, as_of_iso: str, now_iso: str, shard: tuple[int, int], ticks) -> dict:
-    """One issuance worker: issue the due certificates of its shard of ``host``'s records."""
+def issue_worker(config: dict, hosts: str | Sequence[str], as_of_iso: str, now_iso: str, shard: tuple[int, int],
+                 ticks) -> dict:
+    """One issuance worker: issue the due certificates of its shard of each host's records (one
+    host, or several in turn: the process starts once for all of them)."""
     from issuer import create_app
     from issuer.web import deps
 
     app = create_app(config)
+    report: dict[str, list] = {"issued": [], "not_issued": []}
     with app.app_context():
-        return deps.issuance().issue_individual(
-            host, as_of=date.fromisoformat(as_of_iso), now=datetime.fromisoformat(now_iso), shard=shard,
-            progress=ticks.put)
+        for host in [hosts] if isinstance(hosts, str) else hosts:
+            part = deps.issuance().issue_individual(
+                host, as_of=date.fromisoformat(as_of_iso), now=datetime.fromisoformat(now_iso), shard=shard,
+                progress=ticks.put)
+            report["issued"] += part["issued"]
+            report["not_issued"] += part["not_issued"]
+    return report

@@ -8,7 +8,7 @@ bundled DejaVu Sans TTFs; nothing is fetched. Output is deterministic for a give
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import groupby
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Mapping
 
 import jinja2
-import qrcode
 from markupsafe import Markup
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 from reportlab.lib.colors import HexColor
@@ -26,6 +25,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from issuer.credentials.pngstream import BackgroundEncoder
+from issuer.credentials.qr import qr_matrix
 from issuer.domain.model import IndividualAward, Institution, ItineraryAward, ItineraryKind
 from issuer.errors import ConfigurationError
 
@@ -172,18 +172,11 @@ def _num(value: float) -> str:
 
 # --- QR code ---------------------------------------------------------------------------------
 
-# Choosing the "best" of the eight mask patterns means building and scoring all eight symbols
-# (~7 ms of ~8); any mask gives a valid symbol that decoders read, so one is fixed.
-QR_MASK_PATTERN = 0
-
-
 @lru_cache(maxsize=256)
 def _qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
-                         mask_pattern=QR_MASK_PATTERN)
-    code.add_data(url)
-    code.make(fit=True)
-    return tuple(tuple(row) for row in code.get_matrix())
+    # Byte mode, level M, mask pattern 0 (any mask is a valid symbol; choosing the "best" of the
+    # eight builds and scores all eight), 4-module quiet zone.
+    return qr_matrix(url.encode("utf-8"), border=4)
 
 
 def _qr_image(url: str, module_px: int) -> Image.Image:
@@ -310,6 +303,23 @@ def _wrap(text: str, size: float, bold: bool, width: float, max_lines: int) -> l
 def _layout(view: CertificateView) -> tuple[tuple[_Op, ...], tuple[_Op, ...]]:
     """The page as (fixed, personal) drawing operations: fixed ones depend only on the course
     or itinerary and the issuer, so a renderer may cache them as a background."""
+    return _fixed_ops(_without_personal(view)), _personal_ops(view)
+
+
+_NO_COMPONENT = ComponentLine("", "", "", "", "")
+
+
+def _without_personal(view: CertificateView) -> CertificateView:
+    """``view`` with what differs between learners blanked out: all the fixed operations depend
+    on (personal facts only by being shown or not), so they are computed once per course."""
+    return replace(view, learner_name="", credential_id="", verify_url="",
+                   components=(_NO_COMPONENT,) if view.components else (),
+                   grade="x" if view.grade else "", assessed_on="x" if view.assessed_on else "",
+                   issued_on="x" if view.issued_on else "")
+
+
+@lru_cache(maxsize=64)
+def _fixed_ops(view: CertificateView) -> tuple[_Op, ...]:
     mid = PAGE_W / 2
     fixed: list[_Op] = [
         _Box(14, 14, PAGE_W - 28, PAGE_H - 28, stroke=NAVY, width=2),
@@ -324,8 +334,6 @@ def _layout(view: CertificateView) -> tuple[tuple[_Op, ...], tuple[_Op, ...]]:
         _Text(mid, 186, "This is to certify that", 11, color=GREY, align="centre"),
         _Text(mid, 252, view.statement, 11, color=GREY, align="centre"),
     ]
-    personal: list[_Op] = [_Text(mid, y, line, size, bold=True, color=NAVY, align="centre")
-                           for y, line, size in _lines(view.learner_name, (226,), (210, 233), big=30, small=18)]
     title = _lines(view.course_title, (282,), (280, 298), big=17, small=15)
     fixed += [_Text(mid, y, line, size, bold=True, color=INK, align="centre") for y, line, size in title]
     fixed.append(_Text(mid, title[-1][0] + 18, _clip(view.subtitle, 9.5, False, _TEXT_W), 9.5, color=GREY,
@@ -333,19 +341,27 @@ def _layout(view: CertificateView) -> tuple[tuple[_Op, ...], tuple[_Op, ...]]:
     fixed.append(_Box(40, 328, PAGE_W - 80, 0.8, fill=PALE))
     if view.components:
         fixed.append(_Text(40, 348, "Micro-credentials", 10, bold=True, color=TEAL))
-        personal += _components(view, top=366)
     else:
         fixed.append(_Text(40, 348, "Learning outcomes", 10, bold=True, color=TEAL))
         fixed += _outcomes(view, top=366)
-    for op, is_personal in _facts(view, top=348):
-        (personal if is_personal else fixed).append(op)
+    fixed += [op for op, is_personal in _facts(view, top=348) if not is_personal]
     fixed.append(_Text(750, 540, "Scan to verify", 8, color=GREY, align="centre"))
+    return tuple(fixed)
+
+
+def _personal_ops(view: CertificateView) -> tuple[_Op, ...]:
+    mid = PAGE_W / 2
+    personal: list[_Op] = [_Text(mid, y, line, size, bold=True, color=NAVY, align="centre")
+                           for y, line, size in _lines(view.learner_name, (226,), (210, 233), big=30, small=18)]
+    if view.components:
+        personal += _components(view, top=366)
+    personal += [op for op, is_personal in _facts(view, top=348, only_personal=True) if is_personal]
     personal += [
         _Qr(690, 408, 120, view.verify_url),
         _Text(40, 550, _clip(f"Credential ID: {view.credential_id}", 7.5, False, 620), 7.5, color=GREY),
         _Text(40, 562, _clip(f"Verify at: {view.verify_url}", 7.5, False, 620), 7.5, color=GREY),
     ]
-    return tuple(fixed), tuple(personal)
+    return tuple(personal)
 
 
 def _lines(text: str, one: tuple[float], two: tuple[float, float], *, big: float,
@@ -384,9 +400,11 @@ def _components(view: CertificateView, *, top: float) -> list[_Op]:
     return ops
 
 
-def _facts(view: CertificateView, *, top: float) -> list[tuple[_Op, bool]]:
+def _facts(view: CertificateView, *, top: float, only_personal: bool = False) -> list[tuple[_Op, bool]]:
     ops: list[tuple[_Op, bool]] = []
     for i, (label, value, personal) in enumerate(view.facts()):
+        if only_personal and not personal:
+            continue
         y = top + 20 * i
         size = _fit(value, 10, True, 160, 7)
         ops.append((_Text(440, y, label, 8.5, color=GREY), False))
