@@ -62,6 +62,7 @@ def canonicalize(doc: dict, *, hash_name: str = "sha256") -> str:
         return expanded_nquads(expanded)  # every node named: pyld's conversion and sort, quicker
     except fastcanon.Unsupported:
         pass
+    _limit_blank_nodes(expanded)
     dataset = _run(lambda: _to_dataset(expanded))
     if not _has_blank_nodes(dataset):
         # RDFC-1.0 relabels blank nodes and sorts; without blank nodes only the sort is left
@@ -90,6 +91,32 @@ def canonicalize_own_utf8(doc: dict, *, hash_name: str = "sha256") -> bytes:
         return fastcanon.canonical_nquads_utf8(doc)
     except fastcanon.Unsupported:
         return canonicalize(doc, hash_name=hash_name).encode("utf-8")
+
+
+# RDFC-1.0 is exponential in the worst case over blank nodes that look alike, and pyld has no
+# work limit: a 2x8 tree of id-less nodes, or a 7-node clique of labelled ones, takes seconds.
+# Credentials need neither: documents that do are refused before canonicalization.
+MAX_BLANK_NODES = 12
+
+
+def _limit_blank_nodes(expanded) -> None:
+    """:raise InvalidDocument: a blank node identifier (``_:``), or more than MAX_BLANK_NODES
+    nodes without an id."""
+    stack, blank = [expanded], 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict) and "@value" not in item:
+            node_id = item.get("@id")
+            if isinstance(node_id, str) and node_id.startswith("_:"):
+                raise InvalidDocument(f"blank node identifier {node_id[:40]!r} not accepted: give the node an IRI",
+                                      code="BLANK_NODE_ID")
+            blank += node_id is None and "@list" not in item and "@set" not in item
+            stack.extend(v if k != "@reverse" else list(v.values()) for k, v in item.items()
+                         if k not in ("@id", "@type") and isinstance(v, (list, dict)))
+    if blank > MAX_BLANK_NODES:
+        raise InvalidDocument(f"more than {MAX_BLANK_NODES} nodes without an id", code="TOO_MANY_BLANK_NODES")
 
 
 def _canonicalizer(hash_name: str):
