@@ -15,7 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from issuer import parallel
 from issuer.errors import InvalidUpload, IssuerError
 from issuer.services.closing import CloseService
-from issuer.config import dev_passphrase
+from issuer.config import DEFAULTS, dev_passphrase
 from issuer.services import keystore as keystore_module
 from issuer.services.keystore import KeyStore, mirror_public_keys
 from issuer.services.completions import CompletionService, rows_from_body
@@ -256,7 +256,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         click.echo("ISSUER_KEY_PASSPHRASE is not set: using a development passphrase kept in the "
                    "instance folder (never do this in production)", err=True)
         current_app.config["KEY_PASSPHRASE"] = dev_passphrase(current_app)
-        keystore_module.init_app(current_app)
+    if current_app.config["PUBLIC_URL"] == DEFAULTS["PUBLIC_URL"]:  # links and DIDs follow --host/--port
+        current_app.config["PUBLIC_URL"] = f"http://{host}:{port}"
+    keystore_module.init_app(current_app)
     initialise()
     if CompletionRepository(db.session()).count() == 0:
         loaded = load_sample_completions(db.session(), now=_now())
