@@ -70,37 +70,59 @@ class BackgroundEncoder:
         pixel rows, bottom exclusive; they may overlap or reach past the edges)."""
         if image.size != self.size or image.mode != "P":
             raise ValueError("the image does not match the background")
-        dirty = self._dirty_bands(changed_rows)
+        width = self.size[0]
+        return self.encode_patches({top: image.crop((0, top, width, bottom))
+                                    for top, bottom in self.runs(changed_rows)})
+
+    def runs(self, changed_rows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The row ranges to encode anew for ``changed_rows``: whole bands, overlapping ones merged."""
+        last = len(self._bands) - 1
+        dirty: set[int] = set()
+        for top, bottom in changed_rows:
+            if bottom > top:
+                first, final = max(0, top) // self.band_rows, min(last, max(0, bottom - 1) // self.band_rows)
+                dirty.update(range(first, final + 1))
+        runs: list[tuple[int, int]] = []
+        for band in sorted(dirty):
+            top = band * self.band_rows
+            if runs and runs[-1][1] == top:
+                runs[-1] = (runs[-1][0], top + self.band_rows)
+            else:
+                runs.append((top, top + self.band_rows))
+        height = self.size[1]
+        return [(top, min(bottom, height)) for top, bottom in runs]
+
+    def patches(self, background: Image.Image, changed_rows: Iterable[tuple[int, int]]) -> dict[int, Image.Image]:
+        """Copies of the background's rows of each run (``runs``), keyed by their top row: draw on
+        them and pass them to ``encode_patches``."""
+        width = self.size[0]
+        return {top: background.crop((0, top, width, bottom)) for top, bottom in self.runs(changed_rows)}
+
+    def encode_patches(self, patches: dict[int, Image.Image]) -> bytes:
+        """The PNG of the background with the rows of each run (as ``runs`` gives them) replaced by
+        its patch (full width, the run's height, mode P), keyed by the run's top row."""
         segments, adler = [], 1
         index = 0
         while index < len(self._bands):
-            if index not in dirty:
+            patch = patches.get(index * self.band_rows)
+            if patch is None:
                 band = self._bands[index]
                 index += 1
-            else:  # one segment for a run of changed bands
-                end = index
-                while end in dirty:
-                    end += 1
-                band = self._encode_band(image, index * self.band_rows, self.changed_level,
-                                         rows=(end - index) * self.band_rows)
-                index = end
+            else:
+                band = self._encode_rows(patch.tobytes(), patch.size[0], self.changed_level)
+                index += -(-patch.size[1] // self.band_rows)
             segments.append(band.segment)
             adler = adler32_combine(adler, band.adler, band.length)
         stream = b"".join((_ZLIB_HEADER, *segments, _FINAL_BLOCK, struct.pack(">I", adler)))
         return b"".join((self._head, _chunk(b"IDAT", stream), _chunk(b"IEND", b"")))
 
-    def _dirty_bands(self, changed_rows: Iterable[tuple[int, int]]) -> set[int]:
-        last = len(self._bands) - 1
-        dirty: set[int] = set()
-        for top, bottom in changed_rows:
-            first, final = max(0, top) // self.band_rows, min(last, max(0, bottom - 1) // self.band_rows)
-            dirty.update(range(first, final + 1))
-        return dirty
-
-    def _encode_band(self, image: Image.Image, top: int, level: int, *, rows: int | None = None) -> _Band:
+    def _encode_band(self, image: Image.Image, top: int, level: int) -> _Band:
         width, height = image.size
-        bottom = min(height, top + (rows or self.band_rows))
-        pixels = image.crop((0, top, width, bottom)).tobytes()
+        pixels = image.crop((0, top, width, min(height, top + self.band_rows))).tobytes()
+        return self._encode_rows(pixels, width, level)
+
+    @staticmethod
+    def _encode_rows(pixels: bytes, width: int, level: int) -> _Band:
         scanlines = b"".join(b"\x00" + pixels[i:i + width] for i in range(0, len(pixels), width))
         compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
         segment = compressor.compress(scanlines) + compressor.flush(zlib.Z_SYNC_FLUSH)

@@ -179,10 +179,13 @@ def _qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
     return qr_matrix(url.encode("utf-8"), border=4)
 
 
+_LIGHT_DARK = bytes([255, 0]) + bytes(254)  # module value (0 light, 1 dark) -> grey level
+
+
 def _qr_image(url: str, module_px: int) -> Image.Image:
     matrix = _qr_matrix(url)
     n = len(matrix)
-    small = Image.frombytes("L", (n, n), bytes(0 if dark else 255 for row in matrix for dark in row))
+    small = Image.frombytes("L", (n, n), b"".join(map(bytes, matrix)).translate(_LIGHT_DARK))
     return small.resize((n * module_px, n * module_px), Image.Resampling.NEAREST)
 
 
@@ -482,9 +485,12 @@ def render_png(view: CertificateView) -> bytes:
     """A ~1240×877 PNG of the certificate (for displayParameter); deterministic bytes."""
     fixed, personal = _layout(view)
     page = _page(fixed)
-    image = page.image.copy()
-    changed = [_draw_personal(image, op) for op in personal]
-    return page.encoder.encode(image, changed)
+    marks = [mark for op in personal if (mark := _mark(op)) is not None]
+    patches = page.encoder.patches(page.image, [(m.y, m.y + m.mask.size[1]) for m in marks])
+    for m in marks:  # a mark's rows lie in one patch
+        top = max((t for t in patches if t <= m.y), default=0)
+        patches[top].paste(m.ink, (m.x, m.y - top), m.mask)
+    return page.encoder.encode_patches(patches)
 
 
 _RAMPS = ((WHITE, NAVY), (WHITE, TEAL), (WHITE, INK), (WHITE, GREY), (WHITE, PALE), (WHITE, "#000000"),
@@ -518,31 +524,69 @@ _MASK_LUT = [0] + [255] * 255
 _BLACK = "#000000"
 
 
-def _draw_personal(image: Image.Image, op: _Op) -> tuple[int, int]:
-    """Draw a personal operation on the palette page; returns the pixel rows it touched."""
+@dataclass(frozen=True)
+class _Mark:
+    """A personal operation ready to paste on the palette page: ``ink`` (a palette image or
+    index) where ``mask`` is set, its top-left corner at (x, y)."""
+
+    ink: Image.Image | int
+    mask: Image.Image
+    x: int
+    y: int
+
+
+def _mark(op: _Op) -> _Mark | None:
     s = _SCALE
     if isinstance(op, _Text):
-        font = _font(op.bold, round(op.size * s))
-        anchor = {"left": "ls", "centre": "ms", "right": "rs"}[op.align]
-        left, top, right, bottom = font.getbbox(op.text, anchor=anchor)
-        if right <= left or bottom <= top:
-            return (0, 0)
-        coverage = Image.new("L", (right - left, bottom - top), 0)
-        ImageDraw.Draw(coverage).text((-left, -top), op.text, font=font, fill=255, anchor=anchor)
+        coverage, dx, dy = _coverage(op.text, op.bold, round(op.size * s), op.align)
+        if coverage is None:
+            return None
         lut, _ = _shades(op.color)
         shade = Image.frombytes("P", coverage.size, coverage.point(lut).tobytes())
-        x, y = round(op.x * s) + left, round(op.y * s) + top
-        image.paste(shade, (x, y), mask=coverage.point(_MASK_LUT))
-        return (y, y + coverage.size[1])
+        return _Mark(shade, coverage.point(_MASK_LUT), round(op.x * s) + dx, round(op.y * s) + dy)
     if isinstance(op, _Qr):  # dark modules only: the quiet zone is the white page
         n, size = len(_qr_matrix(op.url)), round(op.size * s)
         module = max(1, round(size / n))
         offset = (size - module * n) // 2
         dark = ImageOps.invert(_qr_image(op.url, module))
-        top = round(op.y * s) + offset
-        image.paste(_shades(_BLACK)[1], (round(op.x * s) + offset, top), mask=dark)
-        return (top, top + dark.size[1])
+        return _Mark(_shades(_BLACK)[1], dark, round(op.x * s) + offset, round(op.y * s) + offset)
     raise TypeError(f"not a personal drawing operation: {type(op).__name__}")
+
+
+def _coverage(text: str, bold: bool, px: int, align: str) -> tuple[Image.Image | None, int, int]:
+    """The anti-aliased coverage of ``text`` set from cached glyphs (advances rounded to whole
+    pixels), and the offset of its top-left corner from the anchor point (baseline; left, centre
+    or right end). FreeType renders each glyph once per size instead of every string anew."""
+    glyphs, pen, boxes = [], 0.0, []
+    for char in text:
+        mask, left, top, advance = _glyph(bold, px, char)
+        if mask is not None:
+            x = round(pen) + left
+            glyphs.append((mask, x, top))
+            boxes.append((x, top, x + mask.size[0], top + mask.size[1]))
+        pen += advance
+    if not glyphs:
+        return None, 0, 0
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    coverage = Image.new("L", (x1 - x0, y1 - y0), 0)
+    for mask, x, top in glyphs:
+        coverage.paste(mask, (x - x0, top - y0), mask)
+    shift = {"left": 0, "centre": -pen / 2, "right": -pen}[align]
+    return coverage, x0 + round(shift), y0
+
+
+@lru_cache(maxsize=4096)
+def _glyph(bold: bool, px: int, char: str) -> tuple[Image.Image | None, int, int, float]:
+    """(coverage, left and top of its box from the pen on the baseline, advance) of one glyph."""
+    font = _font(bold, px)
+    left, top, right, bottom = font.getbbox(char, anchor="ls")
+    advance = font.getlength(char)
+    if right <= left or bottom <= top:
+        return None, 0, 0, advance
+    mask = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(mask).text((-left, -top), char, font=font, fill=255, anchor="ls")
+    return mask, left, top, advance
 
 
 def _draw_png(image: Image.Image, draw: ImageDraw.ImageDraw, op: _Op) -> None:

@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 from sqlalchemy import insert, select
@@ -68,8 +69,26 @@ def itinerary_award_key(home_university: str, student_id: str, kind: str, sector
 
 
 def award_json(award) -> dict:
-    """The award as stored beside its documents (dates as ISO strings)."""
-    return json.loads(json.dumps(dataclasses.asdict(award), default=_json_default))
+    """The award as stored beside its documents (dates as ISO strings): what
+    ``json.loads(json.dumps(dataclasses.asdict(award)))`` gives, without the deep copies."""
+    return _plain(award)
+
+
+def _plain(value):
+    if isinstance(value, (str, int, float)) or value is None:  # StrEnum members are str: their value
+        return value.value if isinstance(value, Enum) else value
+    if dataclasses.is_dataclass(value):
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return _json_default(value)
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def _json_default(value):
@@ -244,7 +263,7 @@ class IssuanceService:
 
     def _insert(self, prepared: Sequence["_Prepared"], *, now: datetime) -> None:
         """Insert the credentials, their components and audit records (flushed, not committed)."""
-        self.session.execute(insert(CredentialRow), [{
+        self.session.execute(insert(CredentialRow.__table__), [{
             "id": p.public_id, "uri": f"urn:uuid:{p.public_id}", "award_key": p.pending.award_key,
             "kind": p.pending.kind, "issuer": p.issuer, "student_pk": p.pending.student_pk,
             "course_code": p.pending.course_code, "semester_id": p.pending.semester,
@@ -255,7 +274,7 @@ class IssuanceService:
         components = [{"itinerary_id": p.public_id, "position": position, "component_id": component}
                       for p in prepared for position, component in enumerate(p.pending.components)]
         if components:
-            self.session.execute(insert(CredentialComponentRow), components)
+            self.session.execute(insert(CredentialComponentRow.__table__), components)
         AuditRepository(self.session).record_many([
             {"actor": p.issuer, "action": "credential.issue", "subject": p.public_id,
              "detail": {"kind": p.pending.kind, "award": p.pending.award_key}} for p in prepared], now=now)

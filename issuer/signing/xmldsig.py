@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -119,8 +120,9 @@ def sign_xml(
     :raise InvalidXml: not a europassCredential, or already signed.
     """
     method = _signature_method(private_key, certificate)
-    # Work on a copy: the caller's unsigned tree stays unsigned.
-    document = etree.fromstring(etree.tostring(root))
+    # Work on a copy: the caller's unsigned tree stays unsigned. A whole document is copied as is;
+    # an element inside one is re-parsed, so that it carries only the namespaces it declares.
+    document = copy.deepcopy(root) if root.getparent() is None else etree.fromstring(etree.tostring(root))
     _insert_placeholder(document)
     signature = next(document.iter(_q("Signature", DS)))
     proof = signature.getparent()

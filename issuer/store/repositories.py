@@ -229,7 +229,7 @@ class AuditRepository:
     def record_many(self, entries: Sequence[dict], *, now: datetime) -> None:
         """Insert several ``{actor, action, subject, detail}`` records at once (flushed, not committed)."""
         if entries:
-            self.session.execute(insert(AuditRow), [{"at": now, **entry} for entry in entries])
+            self.session.execute(insert(AuditRow.__table__), [{"at": now, **entry} for entry in entries])
 
     def entries(self, action: str | None = None) -> list[dict]:
         query = select(AuditRow).order_by(AuditRow.id)
