@@ -7,7 +7,6 @@ credential instead of making a second one.
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 import zlib
 from dataclasses import dataclass

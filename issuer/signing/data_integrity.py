@@ -112,12 +112,14 @@ class RdfcSuite:
         return secured
 
     def hash_data(self, unsecured: dict, proof_options: dict, hash_name: str, *,
-                  signing: bool = False) -> bytes:
+                  signing: bool = False, canonical_document: str | None = None) -> bytes:
         """``H(canon(proofConfig)) || H(canon(unsecured))``; proofConfig takes the document's
         ``@context``.
 
         ``signing=True`` (``add_proof``) canonicalizes with ``canonicalize_own_utf8``: the same
         bytes, faster for the documents this service builds. Verification leaves it False.
+        ``canonical_document``: ``canonicalize(unsecured)`` (SHA-256 labels) when the caller has
+        it already; it is used only with ``hash_name`` "sha256".
 
         :raise InvalidDocument, UnknownContext: either document cannot be canonicalized safely.
         """
@@ -125,7 +127,10 @@ class RdfcSuite:
         config = dict(proof_options)
         config.pop("proofValue", None)
         config["@context"] = unsecured.get("@context")
-        doc_canon = canon(unsecured, hash_name=hash_name)  # the document's errors first
+        if canonical_document is not None and hash_name == "sha256":
+            doc_canon = canonical_document.encode("utf-8")
+        else:
+            doc_canon = canon(unsecured, hash_name=hash_name)  # the document's errors first
         try:
             proof_canon = canon(config, hash_name=hash_name)
         except InvalidDocument as exc:
@@ -137,11 +142,13 @@ class RdfcSuite:
         return proof_hash + doc_hash
 
     def verify(self, doc: dict, *, public_key: PublicKey,
-               proof_purpose: str = "assertionMethod") -> dict:
+               proof_purpose: str = "assertionMethod", canonical_document: str | None = None) -> dict:
         """Check the document's single proof against ``public_key``; return that proof (a copy).
 
         The caller resolves ``proof["verificationMethod"]`` to ``public_key`` and decides whether
-        that key may sign for the issuer at ``proof["created"]``.
+        that key may sign for the issuer at ``proof["created"]``. ``canonical_document`` spares a
+        second canonicalization when the caller has just made ``canonicalize`` of ``doc`` without
+        its proof (it is the caller's word: pass only that exact result).
 
         :raise InvalidProof: no proof or a proof set; a missing or wrong field (type, cryptosuite,
             proofPurpose, created); a key of the wrong type; a document or proof that cannot be
@@ -158,7 +165,8 @@ class RdfcSuite:
             unsecured["@context"] = self._proof_context(doc, proof["@context"])
         try:
             signature = multibase.decode(proof["proofValue"])
-            data = self.hash_data(unsecured, proof, self._hash_name(algorithm))
+            data = self.hash_data(unsecured, proof, self._hash_name(algorithm),
+                                  canonical_document=None if "@context" in proof else canonical_document)
         except ValueError:
             raise InvalidProof("proofValue is not multibase base58btc") from None
         except IssuerError as exc:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
 from sqlalchemy import insert, select
