@@ -18,6 +18,7 @@ from qrcode.constants import ERROR_CORRECT_M
 MAX_VERSION = 40
 _FORMAT_M = 0b00  # error correction level M in the format information
 _MASK = 0  # (row + column) even: inverted
+_BITS = tuple(f"{byte:08b}" for byte in range(256))
 
 
 def qr_matrix(data: bytes, *, border: int = 4) -> tuple[tuple[bool, ...], ...]:
@@ -26,18 +27,23 @@ def qr_matrix(data: bytes, *, border: int = 4) -> tuple[tuple[bool, ...], ...]:
 
     :raise ValueError: ``data`` does not fit a version 40 symbol.
     """
-    version = _version_for(len(data))
-    template, cells = _layout(version)
-    bits = _codeword_bits(data, version)
-    modules = [bytearray(row) for row in template]
-    for (row, col), bit in zip(cells, bits):
-        modules[row][col] = bit ^ ((row + col) & 1 == 0)
-    for row, col in cells[len(bits):]:  # remainder bits are light, then masked
-        modules[row][col] = (row + col) & 1 == 0
+    modules = qr_modules(data)
     size = len(modules)
     light = (False,) * (size + 2 * border)
     return ((light,) * border + tuple((False,) * border + tuple(map(bool, row)) + (False,) * border
                                       for row in modules) + (light,) * border)
+
+
+def qr_modules(data: bytes) -> list[bytearray]:
+    """The symbol's rows without quiet zone, one byte per module (1 dark, 0 light)."""
+    version = _version_for(len(data))
+    template, cells, flips = _layout(version)
+    bits = _codeword_bits(data, version)
+    bits += [0] * (len(cells) - len(bits))  # remainder bits are light, then masked
+    modules = [bytearray(row) for row in template]
+    for (row, col), bit, flip in zip(cells, bits, flips):
+        modules[row][col] = bit ^ flip
+    return modules
 
 
 # --- data codewords ----------------------------------------------------------------------------
@@ -81,7 +87,7 @@ def _codeword_bits(data: bytes, version: int) -> list[int]:
         blocks.append((block, _remainder(block, ecc_count)))
     ordered = [block[i] for i in range(max(len(b) for b, _ in blocks)) for block, _ in blocks if i < len(block)]
     ordered += [ecc[i] for i in range(max(len(e) for _, e in blocks)) for _, ecc in blocks if i < len(ecc)]
-    return [(byte >> shift) & 1 for byte in ordered for shift in range(7, -1, -1)]
+    return [int(bit) for bit in "".join(_BITS[byte] for byte in ordered)]
 
 
 # --- Reed-Solomon over GF(256), polynomial 0x11D ---------------------------------------------------
@@ -128,8 +134,9 @@ def _remainder(block: list[int], degree: int) -> list[int]:
 # --- the symbol's fixed parts ------------------------------------------------------------------------
 
 @lru_cache(maxsize=8)
-def _layout(version: int) -> tuple[tuple[bytes, ...], tuple[tuple[int, int], ...]]:
-    """(function modules drawn, light elsewhere; the data modules in placement order)."""
+def _layout(version: int) -> tuple[tuple[bytes, ...], tuple[tuple[int, int], ...], tuple[int, ...]]:
+    """(function modules drawn, light elsewhere; the data modules in placement order; the mask
+    bit of each)."""
     size = 4 * version + 17
     modules = [bytearray(size) for _ in range(size)]
     reserved = [bytearray(size) for _ in range(size)]
@@ -165,7 +172,8 @@ def _layout(version: int) -> tuple[tuple[bytes, ...], tuple[tuple[int, int], ...
             for col in (right, right - 1):
                 if not reserved[row][col]:
                     cells.append((row, col))
-    return tuple(bytes(row) for row in modules), tuple(cells)
+    flips = tuple(int((row + col) % 2 == 0) for row, col in cells)
+    return tuple(bytes(row) for row in modules), tuple(cells), flips
 
 
 def _alignment_centres(version: int) -> list[int]:

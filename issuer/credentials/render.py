@@ -25,7 +25,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from issuer.credentials.pngstream import BackgroundEncoder
-from issuer.credentials.qr import qr_matrix
+from issuer.credentials.qr import qr_matrix, qr_modules
 from issuer.domain.model import IndividualAward, Institution, ItineraryAward, ItineraryKind
 from issuer.errors import ConfigurationError
 
@@ -180,13 +180,22 @@ def _qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
 
 
 _LIGHT_DARK = bytes([255, 0]) + bytes(254)  # module value (0 light, 1 dark) -> grey level
+QR_BORDER = 4  # modules of quiet zone
+
+
+@lru_cache(maxsize=64)
+def _qr_modules(url: str) -> tuple[bytes, ...]:
+    return tuple(map(bytes, qr_modules(url.encode("utf-8"))))
 
 
 def _qr_image(url: str, module_px: int) -> Image.Image:
-    matrix = _qr_matrix(url)
-    n = len(matrix)
-    small = Image.frombytes("L", (n, n), b"".join(map(bytes, matrix)).translate(_LIGHT_DARK))
-    return small.resize((n * module_px, n * module_px), Image.Resampling.NEAREST)
+    """Dark modules black on white, with the quiet zone, ``module_px`` pixels a module."""
+    rows = _qr_modules(url)
+    n = len(rows)
+    small = Image.frombytes("L", (n, n), b"".join(rows).translate(_LIGHT_DARK))
+    small = ImageOps.expand(small, border=QR_BORDER, fill=255)
+    size = (n + 2 * QR_BORDER) * module_px
+    return small.resize((size, size), Image.Resampling.NEAREST)
 
 
 def qr_png(url: str) -> bytes:
@@ -545,7 +554,7 @@ def _mark(op: _Op) -> _Mark | None:
         shade = Image.frombytes("P", coverage.size, coverage.point(lut).tobytes())
         return _Mark(shade, coverage.point(_MASK_LUT), round(op.x * s) + dx, round(op.y * s) + dy)
     if isinstance(op, _Qr):  # dark modules only: the quiet zone is the white page
-        n, size = len(_qr_matrix(op.url)), round(op.size * s)
+        n, size = len(_qr_modules(op.url)) + 2 * QR_BORDER, round(op.size * s)
         module = max(1, round(size / n))
         offset = (size - module * n) // 2
         dark = ImageOps.invert(_qr_image(op.url, module))
@@ -570,8 +579,9 @@ def _coverage(text: str, bold: bool, px: int, align: str) -> tuple[Image.Image |
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
     coverage = Image.new("L", (x1 - x0, y1 - y0), 0)
-    for mask, x, top in glyphs:
-        coverage.paste(mask, (x - x0, top - y0), mask)
+    draw = ImageDraw.Draw(coverage)
+    for mask, x, top in glyphs:  # coverage adds up where neighbouring glyphs touch
+        draw.bitmap((x - x0, top - y0), mask, fill=255)
     shift = {"left": 0, "centre": -pen / 2, "right": -pen}[align]
     return coverage, x0 + round(shift), y0
 
