@@ -16,9 +16,11 @@ paths of the command line:
 - upload: one CSV file per host university, each through ``rows_from_body`` and
   ``CompletionService.upload`` (``issuer import``), all or nothing per host;
 - issue: every host's due individual certificates (JSON-LD with image and status entry, XML,
-  both signed, stored), as ``issuer issue``: in process with one worker, else in worker
-  processes (``issuer.parallel``), started once for all hosts;
-- close: 2024-autumn, then 2025-spring, as ``issuer close-semester --workers N``.
+  both signed, stored), as ``issuer issue --workers N``: the phase's process takes one shard of
+  the students and N - 1 worker processes (``issuer.parallel``) the others; the workers are
+  started once for all hosts (the command starts them per host);
+- close: 2024-autumn, then 2025-spring, as ``issuer close-semester --workers N`` (the phase's
+  process and N - 1 workers claim students).
 
 SQLite runs one worker (one writer). PostgreSQL runs each worker count on its own copy of the
 uploaded database (``CREATE DATABASE ... TEMPLATE``) in a fresh database that is dropped after;
@@ -230,6 +232,8 @@ def phase_upload(cfg: dict, csv_dir: str) -> dict:
 
 
 def phase_issue(cfg: dict, hosts: list[str], workers: int) -> dict:
+    """As ``issuer issue``: in process with one worker; with N, this process takes shard 0 and N - 1
+    worker processes the others (started once for all hosts, where the command starts them per host)."""
     from issuer import parallel
     from issuer.web import deps
 
@@ -237,16 +241,20 @@ def phase_issue(cfg: dict, hosts: list[str], workers: int) -> dict:
     now = datetime.now(UTC)
     with app.app_context():
         start = time.perf_counter()
-        if workers == 1:  # issuer issue: in process
-            issued = sum(len(deps.issuance().issue_individual(h, as_of=AS_OF, now=now)["issued"]) for h in hosts)
-            rss = []
-        else:  # issuer issue --workers N, the workers started once for all hosts
-            parts = parallel.run_workers(_issue_worker, lambda i: (
-                parallel.worker_config(app), hosts, AS_OF.isoformat(), now.isoformat(), (i, workers)),
-                workers, lambda _n: None)
+        pool = None
+        if workers > 1:
+            pool = parallel.start_workers(_issue_worker, lambda i: (
+                parallel.worker_config(app), hosts, AS_OF.isoformat(), now.isoformat(), (i + 1, workers)),
+                workers - 1)
+        issued = sum(len(deps.issuance().issue_individual(h, as_of=AS_OF, now=now, shard=(0, workers))["issued"])
+                     for h in hosts)
+        rss = []
+        if pool is not None:
+            parts = pool.join(lambda _n: None)
             if any(p is None for p in parts):
                 raise RuntimeError("an issuance worker failed")
-            issued, rss = sum(p[0] for p in parts), [p[1] for p in parts]
+            issued += sum(p[0] for p in parts)
+            rss = [p[1] for p in parts]
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "items": issued, "rss": [peak_rss_mb(), *rss]}
 
@@ -271,16 +279,16 @@ def phase_close(cfg: dict, semester: str, workers: int) -> dict:
         start = time.perf_counter()
         service = CloseService(db.session(), issuance=deps.issuance())
         run_id = service.open_run(semester, now=now)
-        rss = []
-        if workers > 1:
-            parts = parallel.run_workers(_close_worker, lambda i: (parallel.worker_config(app), run_id, now.isoformat()),
-                                         workers, lambda _n: None)
-            rss = [p[1] for p in parts if p is not None]
+        pool = None
+        if workers > 1:  # workers - 1 more processes; this one works meanwhile
+            pool = parallel.start_workers(_close_worker, lambda i: (parallel.worker_config(app), run_id,
+                                                                    now.isoformat()), workers - 1)
         claim_session = app.extensions["issuer.sessions"]()
-        try:  # this process takes whatever is left (all of it with one worker)
+        try:
             service.complete(run_id, now=now, claim_session=claim_session)
         finally:
             claim_session.close()
+        rss = [] if pool is None else [p[1] for p in pool.join(lambda _n: None) if p is not None]
         report = service.finish(run_id, now=now)
         seconds = time.perf_counter() - start
         outcome = _close_outcome(db.session(), report)

@@ -169,9 +169,13 @@ def issue_all(institution: str, *, as_of, workers: int = 1) -> dict:
     with click.progressbar(length=total, label=f"issuing {institution}", file=sys.stderr) as bar:
         if count == 1:
             return deps.issuance().issue_individual(institution, as_of=as_of, now=now, progress=bar.update)
+        # this process takes shard 0 while the others start and take the rest
         config = parallel.worker_config(current_app)
-        parts = parallel.run_workers(parallel.issue_worker, lambda i: (
-            config, institution, as_of.isoformat(), now.isoformat(), (i, count)), count, bar.update)
+        pool = parallel.start_workers(parallel.issue_worker, lambda i: (
+            config, institution, as_of.isoformat(), now.isoformat(), (i + 1, count)), count - 1)
+        mine = deps.issuance().issue_individual(institution, as_of=as_of, now=now, shard=(0, count),
+                                                progress=_relaying(bar.update, pool))
+        parts = [mine, *pool.join(bar.update)]
     if any(p is None for p in parts):
         raise click.ClickException("a worker failed; run the command again (issuance is idempotent)")
     return {"issued": [i for p in parts for i in p["issued"]], "not_issued": [n for p in parts for n in p["not_issued"]]}
@@ -210,16 +214,30 @@ def close(semester: str, *, workers: int = 1, join: bool = False) -> dict | None
     run_id = service.open_run(semester, now=now, join_only=join)
     total = service.pending(run_id)
     with click.progressbar(length=total, label=f"closing {semester}", file=sys.stderr) as bar:
-        if count > 1:
+        pool = None
+        if count > 1:  # count - 1 more processes; this one is working meanwhile
             config = parallel.worker_config(current_app)
-            parallel.run_workers(parallel.close_worker, lambda i: (config, run_id, now.isoformat()), count,
-                                 bar.update)
+            pool = parallel.start_workers(parallel.close_worker, lambda i: (config, run_id, now.isoformat()),
+                                          count - 1)
         claim_session = current_app.extensions["issuer.sessions"]()
-        try:  # this process takes whatever is left (all of it with one worker; a crashed worker's share)
-            service.complete(run_id, now=now, claim_session=claim_session, progress=bar.update)
+        try:  # this process works until no claim is pending (taking over a crashed worker's share)
+            service.complete(run_id, now=now, claim_session=claim_session, progress=_relaying(bar.update, pool))
         finally:
             claim_session.close()
+        if pool is not None:
+            pool.join(bar.update)
     return None if join else service.finish(run_id, now=now)
+
+
+def _relaying(progress, pool):
+    """``progress`` for this process's own ticks, passing on the workers' ticks as well."""
+    if pool is None:
+        return progress
+
+    def tick(n: int) -> None:
+        progress(n)
+        pool.relay(progress)
+    return tick
 
 
 @command

@@ -35,23 +35,49 @@ def run_workers(target, args_for: Callable[[int], tuple], workers: int,
                 progress: Callable[[int], None]) -> list:
     """Run ``target(*args_for(i), queue)`` in ``workers`` spawned processes; relay progress ticks;
     return their results (None for a worker that died)."""
+    return start_workers(target, args_for, workers).join(progress)
+
+
+def start_workers(target, args_for: Callable[[int], tuple], workers: int) -> "WorkerPool":
+    """Start ``target(*args_for(i), queue)`` in ``workers`` spawned processes and return at once,
+    so that the calling process can take a share of the work meanwhile (it is started already,
+    where a new process spends a second or two importing and loading keys)."""
     context = multiprocessing.get_context("spawn")
     ticks, results = context.Queue(), context.Queue()
     processes = [context.Process(target=_entry, args=(target, args_for(i), ticks, results, i), daemon=False)
                  for i in range(workers)]
     for process in processes:
         process.start()
-    outcome: dict[int, object] = {}
-    while any(p.is_alive() for p in processes) or not ticks.empty():
-        try:
-            progress(ticks.get(timeout=0.2))
-        except queue_module.Empty:
-            pass
-        _drain(results, outcome)
-    for process in processes:
-        process.join()
-    _drain(results, outcome)
-    return [outcome.get(i) for i in range(workers)]
+    return WorkerPool(processes, ticks, results)
+
+
+class WorkerPool:
+    """Started worker processes: relay their progress ticks, wait for their results."""
+
+    def __init__(self, processes, ticks, results):
+        self.processes, self.ticks, self.results = processes, ticks, results
+        self._outcome: dict[int, object] = {}
+
+    def relay(self, progress: Callable[[int], None]) -> None:
+        """Pass on the ticks received so far, without waiting."""
+        while True:
+            try:
+                progress(self.ticks.get_nowait())
+            except queue_module.Empty:
+                return
+
+    def join(self, progress: Callable[[int], None]) -> list:
+        """Wait for every worker, relaying ticks; their results in order (None for one that died)."""
+        while any(p.is_alive() for p in self.processes) or not self.ticks.empty():
+            try:
+                progress(self.ticks.get(timeout=0.2))
+            except queue_module.Empty:
+                pass
+            _drain(self.results, self._outcome)
+        for process in self.processes:
+            process.join()
+        _drain(self.results, self._outcome)
+        return [self._outcome.get(i) for i in range(len(self.processes))]
 
 
 def _drain(results, outcome: dict) -> None:
