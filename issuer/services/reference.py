@@ -18,8 +18,8 @@ from issuer.domain.model import (
     Semester,
     ThematicArea,
 )
-from issuer.errors import ConfigurationError
-from issuer.store.repositories import CatalogueRepository
+from issuer.errors import ConfigurationError, InvalidRequest, NotFound
+from issuer.store.repositories import AuditRepository, CatalogueRepository
 
 
 @dataclass(frozen=True)
@@ -108,3 +108,76 @@ def _read_json(path: str | Path):
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigurationError(f"cannot read reference data file {path}: {exc}") from exc
+
+
+class CatalogueService:
+    """Edits of the catalogue through the API: a host university maintains its own course runs."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def put_run(self, semester: str, code: str, body, *, by: str, now) -> tuple[dict, bool]:
+        """Create or replace the run ``code`` in ``semester``; returns (the run, created).
+
+        The caller must be the run's host (and stay so), or the institution that issues
+        itineraries; another institution's run answers as if it did not exist.
+
+        :raise InvalidRequest: a malformed run (errors name each field); :raise NotFound: see above.
+        """
+        repo = CatalogueRepository(self.session)
+        institutions, courses = repo.institutions(), repo.courses()
+        existing = courses.get((code, semester))
+        editor = institutions.get(by)
+        may_edit_all = editor is not None and editor.issues_itineraries
+        if existing is not None and existing.host != by and not may_edit_all:
+            raise NotFound(f"no micro-credential {code} in {semester}")
+        course, errors = self._parse(semester, code, body, institutions, repo)
+        if not errors and course.host != by and not may_edit_all:
+            errors.append({"field": "host", "reason": "a host university edits only its own micro-credentials"})
+        if errors:
+            raise InvalidRequest(f"{len(errors)} invalid field(s)", code="INVALID_MICRO_CREDENTIAL", errors=errors)
+        repo.upsert_catalogue([], [], [course])
+        AuditRepository(self.session).record(actor=by, action="catalogue.put", subject=f"{code}/{semester}",
+                                             detail={"created": existing is None}, now=now)
+        self.session.commit()
+        return course_to_dict(course), existing is None
+
+    def _parse(self, semester, code, body, institutions, repo) -> tuple[Course | None, list[dict]]:
+        if not isinstance(body, dict):
+            return None, [{"field": None, "reason": "the body must be a JSON object"}]
+        errors = []
+        for field, expected in (("code", code), ("semester", semester)):
+            if body.get(field, expected) != expected:
+                errors.append({"field": field, "reason": f"must be {expected!r} (from the URL)"})
+        try:
+            course = course_from_dict({**body, "code": code, "semester": semester})
+        except (KeyError, TypeError, ValueError) as exc:
+            return None, errors + [{"field": _field_of(exc), "reason": f"missing or malformed: {exc}"}]
+        return course, errors + _course_errors(course, institutions, repo)
+
+
+def _field_of(exc: Exception) -> str | None:
+    return exc.args[0] if isinstance(exc, KeyError) and exc.args else None
+
+
+def _course_errors(course: Course, institutions, repo: CatalogueRepository) -> list[dict]:
+    sectors = {s.code: s for s in repo.sectors()}
+    checks = [
+        ("semester", course.semester in {s.id for s in repo.semesters()}, "unknown semester"),
+        ("host", course.host in institutions and institutions[course.host].member,
+         "the host must be an alliance member university"),
+        ("sector", course.sector in sectors, "unknown sector"),
+        ("thematic_area", course.sector in sectors and course.thematic_area in
+         {a.code for a in sectors[course.sector].thematic_areas}, "not a thematic area of the sector"),
+        ("ects", course.ects == 1, "micro-credentials of the programme are worth 1 ECTS"),
+        ("workload_hours", 25 <= course.workload_hours <= 30, "1 ECTS means 25 to 30 hours"),
+        ("end_date", course.start_date <= course.end_date, "ends before it starts"),
+        ("title", bool(course.title.strip()) and len(course.title) <= 300, "1 to 300 characters"),
+        ("classes_total", (course.classes_total is None) == (str(course.delivery) == "asynchronous")
+         and (course.classes_total is None or 1 <= course.classes_total <= 100),
+         "synchronous runs have 1 to 100 classes, asynchronous ones none"),
+        ("grading", course.grading.minimum <= course.grading.pass_mark <= course.grading.maximum,
+         "the pass mark must lie within the scale"),
+        ("learning_outcomes", 1 <= len(course.learning_outcomes) <= 20, "1 to 20 learning outcomes"),
+    ]
+    return [{"field": field, "reason": reason} for field, ok, reason in checks if not ok]

@@ -22,6 +22,15 @@ def upload_completions():
     return result.to_dict()
 
 
+@bp.put("/catalogue/micro-credentials/<semester>/<code>")
+def put_micro_credential(semester: str, code: str):
+    """Create or replace one run of a micro-credential (its host university, or AISBL)."""
+    by = deps.caller()
+    run, created = deps.catalogue().put_run(semester, code, request.get_json(silent=True),
+                                                          by=by, now=datetime.now(UTC))
+    return run, 201 if created else 200
+
+
 @bp.get("/students/<home_university>/<student_id>/progress")
 def student_progress(home_university: str, student_id: str):
     viewer = deps.caller()

@@ -9,6 +9,7 @@ from issuer.services.completions import CompletionService
 from issuer.services.credentials import CredentialService
 from issuer.services.issuance import IssuanceService
 from issuer.services.keystore import KeyStore
+from issuer.services.reference import CatalogueService
 from issuer.services.status import StatusService
 from issuer.services.progress import ProgressService
 from issuer.services.tokens import TokenService
@@ -27,6 +28,10 @@ def progress() -> ProgressService:
 
 def institution(code: str) -> Institution:
     return CatalogueRepository(db.session()).institutions()[code]
+
+
+def catalogue() -> CatalogueService:
+    return CatalogueService(db.session())
 
 
 def keystore() -> KeyStore:

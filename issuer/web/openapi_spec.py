@@ -343,6 +343,16 @@ _PATHS: dict[str, dict] = {
         "operationId": "catalogue", "tags": ["public"],
         "summary": "Sectors, thematic areas and micro-credential runs",
         "responses": {"200": _json(_ref("Catalogue"), "the catalogue")}}},
+    "/api/catalogue/micro-credentials/{semester}/{code}": {"put": {
+        "operationId": "putMicroCredential", "tags": ["institution"], "security": _AUTH,
+        "summary": "Create or replace one micro-credential run (its host university, or AISBL)",
+        "parameters": [_path_param("semester", "the semester, e.g. 2025-spring"),
+                       _path_param("code", "the course code")],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MicroCredential")}}},
+        "responses": {"200": _json(_ref("MicroCredential"), "the run, replaced"),
+                      "201": _json(_ref("MicroCredential"), "the run, created"),
+                      "400": _BAD_REQUEST, "401": _UNAUTHORIZED,
+                      "404": _problem("a run of another institution (as if it did not exist)")}}},
     "/api/completions": {"post": {
         "operationId": "uploadCompletions", "tags": ["institution"], "security": _AUTH,
         "summary": "Upload completion records (the host university); all or nothing",

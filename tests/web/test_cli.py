@@ -10,7 +10,8 @@ from issuer.store import db
 from issuer.store.models import ApiTokenRow, CompletionRow
 from tests.web.helpers import record, to_csv
 
-COMMANDS = [["init"], ["serve"], ["tokens"], ["tokens", "create"], ["import"], ["demo"]]
+COMMANDS = [["init"], ["serve"], ["tokens"], ["tokens", "create"], ["import"], ["demo"], ["issue"],
+            ["close-semester"], ["revoke"], ["verify"], ["keys"], ["keys", "rotate"], ["keys", "import-pkcs12"]]
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a))
