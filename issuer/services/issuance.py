@@ -34,7 +34,7 @@ from issuer.errors import InvalidRequest
 from issuer.services.documents import SignedDocuments, issuer_of, sign_award
 from issuer.services.keystore import KeyStore
 from issuer.services.status import StatusService, status_list_url
-from issuer.store.models import CredentialComponentRow, CredentialRow
+from issuer.store.models import CredentialComponentRow, CredentialRow, StatusListRow
 from issuer.store.repositories import AuditRepository, CatalogueRepository, CompletionRepository
 
 MAX_ATTEMPTS = 5
@@ -203,9 +203,10 @@ class IssuanceService:
         meanwhile) the whole batch is rolled back and every award is stored in its own
         transaction, as ``store`` does, keeping the documents already signed where they still hold.
         """
-        prepared = [self._prepare(p, institutions=institutions, now=now) for p in pending]
-        if not prepared:
+        if not pending:
             return []
+        slots = self.status.allocate([issuer_of(p.award).code for p in pending], now=now)
+        prepared = [self._prepare(p, institutions=institutions, now=now, slot=slot) for p, slot in zip(pending, slots)]
         try:
             self._insert(prepared, now=now)
             self.session.commit()
@@ -247,12 +248,15 @@ class IssuanceService:
         return self._store_one(prepared.pending, institutions=institutions, now=now)
 
     def _prepare(self, pending: "PendingAward", *, institutions: Mapping[str, Institution],
-                 now: datetime) -> "_Prepared":
-        """A fresh public id and status index (the list exists for everyone before signing), signed."""
+                 now: datetime, slot: tuple[StatusListRow, int] | None = None) -> "_Prepared":
+        """A fresh public id and status index (``slot``, or one picked here; the list exists for
+        everyone before signing), signed."""
         issuer = issuer_of(pending.award).code
         public_id = str(uuid.uuid4())
-        status_list = self.status.current_list(issuer, now=now)
-        index = self.status.pick_index(status_list)
+        if slot is None:
+            status_list = self.status.current_list(issuer, now=now)
+            slot = (status_list, self.status.pick_index(status_list))
+        status_list, index = slot
         list_url = status_list_url(self.public_url, status_list.id)
         documents = sign_award(
             pending.award, keystore=self.keystore, credential_uri=f"urn:uuid:{public_id}",

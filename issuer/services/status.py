@@ -68,6 +68,33 @@ class StatusService:
                 taken.add(index)
                 return index
 
+    def allocate(self, institutions: list[str], *, now: datetime) -> list[tuple[StatusListRow, int]]:
+        """A free (list, index) for each of ``institutions``, checked against the database in one
+        query per list, so that indexes other workers took since this one last looked are picked
+        again before anything is signed (the unique constraint still settles a later race)."""
+        slots = []
+        for institution in institutions:
+            row = self.current_list(institution, now=now)
+            slots.append((row, self.pick_index(row)))
+        for _round in range(10):
+            taken = self._taken_in_database(slots)
+            if not taken:
+                break
+            slots = [(row, self.pick_index(row)) if (row.id, index) in taken else (row, index)
+                     for row, index in slots]
+        return slots
+
+    def _taken_in_database(self, slots: list[tuple[StatusListRow, int]]) -> set[tuple[str, int]]:
+        wanted: dict[str, list[int]] = {}
+        for row, index in slots:
+            wanted.setdefault(row.id, []).append(index)
+        taken = set()
+        for list_id, indexes in wanted.items():
+            taken.update((list_id, index) for index in self.session.scalars(
+                select(CredentialRow.status_index).where(CredentialRow.status_list_id == list_id,
+                                                         CredentialRow.status_index.in_(indexes))))
+        return taken
+
     def forget_taken(self) -> None:
         """Drop what is known of taken indexes and lists in use (after a conflict or a rollback)."""
         self._taken_cache.clear()
