@@ -1,7 +1,7 @@
 """POST /credentials/verify under load, served by gunicorn.
 
-    python bench/http.py [--seconds 20] [--concurrency 8] [--rate 100] [--format jsonld|xml]
-                         [--workers 2] [--threads 4]
+    python bench/http_load.py [--seconds 20] [--concurrency 8] [--rate 100] [--format jsonld|xml]
+                              [--workers 2] [--threads 4]
 
 Set-up: a SQLite database in a temporary folder, initialised (institutions, catalogue, keys), the
 bundled sample records of one host uploaded and its due certificates issued; one of them (signed
@@ -22,27 +22,22 @@ bound of what the server alone would do.
 """
 from __future__ import annotations
 
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import tempfile
 import sys
+import threading
+import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-# This file's name shadows the standard library's http package: drop its folder from the path.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import multiprocessing  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from datetime import UTC, date, datetime  # noqa: E402
-
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `python bench/http.py` from a checkout
+if str(ROOT) not in sys.path:  # `python bench/http_load.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
 HOST = "127.0.0.1"
