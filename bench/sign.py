@@ -4,7 +4,8 @@
 
 Baseline: the straightforward pyld pipeline, ``jsonld.normalize`` (expansion and URDNA2015) of
 the proof options and of the document on every call, SHA-256, Ed25519. Service:
-``EddsaRdfc2022().add_proof``. Also shown: the service's own path before the speed-ups (safety
+``EddsaRdfc2022().add_proof(..., copy_values=False)``, as issuance calls it (both return the signed
+document sharing the input's values). Also shown: the service's own path before the speed-ups (safety
 checks, two expansions, URDNA2015), which is slower than the baseline. Both run one after the
 other on one core, over the same documents, after a warm-up on other documents (the service's
 compiled plans then cover the shapes of credential it meets: the steady state of a running
@@ -54,11 +55,12 @@ def main() -> int:
     for kind in kinds:
         docs = documents(args.n, kind)
         for index, warm in enumerate(documents(WARM_UP, kind, seed=2)):
-            suite.add_proof(warm, signer=signer, created=ISSUED_AT)
+            suite.add_proof(warm, signer=signer, created=ISSUED_AT, copy_values=False)
             if index < 5:
                 baseline_add_proof(warm, signer=signer, created=ISSUED_AT)
         baseline_s, baseline = timed(lambda d: baseline_add_proof(d, signer=signer, created=ISSUED_AT), docs)
-        fast_s, signed = timed(lambda d: suite.add_proof(d, signer=signer, created=ISSUED_AT), docs)
+        fast_s, signed = timed(lambda d: suite.add_proof(d, signer=signer, created=ISSUED_AT, copy_values=False),
+                                docs)
         previous_s, _ = timed(lambda d: baseline_add_proof(d, signer=signer, created=ISSUED_AT,
                                                            canonical=previous_canonical), docs)
 

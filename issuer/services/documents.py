@@ -69,7 +69,8 @@ def sign_award(award: IndividualAward | ItineraryAward, *, keystore: KeyStore,
                            verify_url=verify_url, status=status, display_png=render_png(view),
                            new_id=new_urn, institutions=institutions)
     suite = suite_for(str(KeyPurpose.EDDSA))
-    signed = suite.add_proof(doc, signer=keystore.signer(issuer.code, KeyPurpose.EDDSA), created=issued_at)
+    signed = suite.add_proof(doc, signer=keystore.signer(issuer.code, KeyPurpose.EDDSA), created=issued_at,
+                             copy_values=False)  # serialized below, ``doc`` dropped
     jsonld = serialize(signed)
     xml_key = keystore.ring(issuer.code).xml
     root = build_credential_xml(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
