@@ -125,9 +125,9 @@ def build_credential(
         doc["validUntil"] = doc["expirationDate"] = _timestamp(valid_until, "validUntil")
     if status is not None:
         doc["credentialStatus"] = _status(status)
-    if display_png is not None:
-        doc["displayParameter"] = builder.display(DISPLAY_TITLES[kind], display_png)
     _refuse_control_characters(doc, "")
+    if display_png is not None:  # fixed titles and base64 text: nothing to refuse
+        doc["displayParameter"] = builder.display(DISPLAY_TITLES[kind], display_png)
     return doc
 
 
