@@ -82,7 +82,7 @@ def sign_award(award: IndividualAward | ItineraryAward, *, keystore: KeyStore,
     root = build_credential_xml(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
                                 verify_url=verify_url, new_id=new_urn)
     signed_xml = sign_xml(root, private_key=xml_key.private_key, certificate=xml_key.certificate,
-                          chain=xml_key.certificates[1:])
+                          chain=xml_key.certificates[1:], in_place=True)
     return SignedDocuments(jsonld=jsonld, xml=to_bytes(signed_xml).decode("utf-8"),
                            digest_sri=sri_digest(jsonld.encode("utf-8")))
 

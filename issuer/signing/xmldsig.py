@@ -105,8 +105,10 @@ def sign_xml(
     private_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
     certificate: x509.Certificate,
     chain: Sequence[x509.Certificate] = (),
+    in_place: bool = False,
 ) -> etree._Element:
-    """Sign an unsigned ``europassCredential``; returns a new signed tree (``root`` is not changed).
+    """Sign an unsigned ``europassCredential``; returns a new signed tree (``root`` is not changed),
+    or ``root`` itself signed with ``in_place=True`` (a whole document the caller drops anyway).
 
     The ``ds:Signature`` goes inside ``proof`` (created before ``childCredentials`` if absent), so
     the signed document stays valid against genericschema_1.2.xsd.
@@ -122,7 +124,10 @@ def sign_xml(
     method = _signature_method(private_key, certificate)
     # Work on a copy: the caller's unsigned tree stays unsigned. A whole document is copied as is;
     # an element inside one is re-parsed, so that it carries only the namespaces it declares.
-    document = copy.deepcopy(root) if root.getparent() is None else etree.fromstring(etree.tostring(root))
+    if root.getparent() is not None:
+        document = etree.fromstring(etree.tostring(root))
+    else:
+        document = root if in_place else copy.deepcopy(root)
     _insert_placeholder(document)
     signature = next(document.iter(_q("Signature", DS)))
     proof = signature.getparent()

@@ -86,6 +86,15 @@ def test_signing_leaves_the_unsigned_tree_alone(signer, unsigned):
     assert etree.tostring(unsigned) == before
 
 
+def test_signing_in_place_signs_that_tree_as_a_copy_would_be_signed(signer, unsigned):
+    _, key, cert = signer
+    copied = sign_xml(unsigned, private_key=key, certificate=cert)
+    mine = copy.deepcopy(unsigned)
+    assert sign_xml(mine, private_key=key, certificate=cert, in_place=True) is mine
+    assert mine.findtext(".//ds:DigestValue", namespaces=NS) == copied.findtext(".//ds:DigestValue", namespaces=NS)
+    assert verify_xml(to_bytes(mine), trusted_certificates=[cert]).root is not None
+
+
 def test_verifies_against_the_institution_certificate(signer, signed):
     _, _, cert = signer
     result = verify_xml(signed, trusted_certificates=[cert])
