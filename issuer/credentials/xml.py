@@ -6,7 +6,10 @@ the absolute URLs inside the XAdES 1.4.1 schema) resolve to the bundled copies, 
 """
 from __future__ import annotations
 
+import copy
 import hashlib
+import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -227,10 +230,71 @@ def build_credential_xml(
         raise ValueError("issued_at must be timezone-aware")
     builder = _Builder(new_id)
     if isinstance(award, IndividualAward):
-        return builder.individual(award, credential_id, issuer_did, issued_at, verify_url)
+        return builder.individual_from_template(award, credential_id, issuer_did, issued_at, verify_url)
     if isinstance(award, ItineraryAward):
         return builder.itinerary(award, credential_id, issuer_did, issued_at, verify_url)
     raise TypeError(f"not an award: {type(award).__name__}")
+
+
+def _new_root(credential_id: str) -> etree._Element:
+    root = etree.Element(_q("europassCredential"), nsmap=NSMAP)
+    root.set(_q("id", CRED), credential_id)
+    root.set("xsdVersion", XSD_VERSION)
+    return root
+
+
+def _individual_titles(award: IndividualAward) -> tuple[str, str]:
+    course = award.course
+    return (f"Micro-credential: {course.title}",
+            f"EU-CONEXUS micro-credential {course.code} ({course.semester}), "
+            f"{award.sector_name} / {award.thematic_area_name}")
+
+
+# Ids in templates: unguessable, so that no catalogue text can pass for one
+_PLACEHOLDER = f"urn:x-template:{secrets.token_hex(8)}:"
+
+
+@dataclass(frozen=True)
+class _Template:
+    """The course parts of an individual certificate, with placeholder ids: ``root`` holds them
+    (and nothing else, so an element's index in ``root.iter()`` is the same in every copy);
+    ``slots`` say where each id goes: (element index, attribute or None for the text, key)."""
+
+    root: etree._Element
+    slots: tuple[tuple[int, str | None, str | int], ...]
+
+
+@lru_cache(maxsize=256)
+def _individual_template(course: Course, host: Institution, sector_name: str, thematic_area_name: str,
+                         issuer_did: str) -> _Template:
+    keys = ("achievement", "assessment", "spec", "assessment_spec", "scheme", "opportunity", "process")
+    placeholders = {f"{_PLACEHOLDER}{key}": key
+                    for key in (*keys, *range(len(course.learning_outcomes)), "location")}
+    ids = {key: f"{_PLACEHOLDER}{key}" for key in keys}
+    outcome_ids = [f"{_PLACEHOLDER}{n}" for n in range(len(course.learning_outcomes))]
+    award = _CourseOnly(course, host, sector_name, thematic_area_name)
+    builder = _Builder(lambda: f"{_PLACEHOLDER}location")  # the organisation's location: the only draw
+    root = _new_root(f"{_PLACEHOLDER}credential")
+    builder._individual_course(root, award, ids, outcome_ids, issuer_did)
+    builder._scoring_scheme(root, course, ids)
+    slots = []
+    for index, element in enumerate(root.iter()):
+        if index and element.text in placeholders and not len(element):
+            slots.append((index, None, placeholders[element.text]))
+        for attribute in ("id", "idref"):
+            if element.get(attribute) in placeholders:
+                slots.append((index, attribute, placeholders[element.get(attribute)]))
+    return _Template(root, tuple(slots))
+
+
+@dataclass(frozen=True)
+class _CourseOnly:
+    """What the course parts read of an award."""
+
+    course: Course
+    host: Institution
+    sector_name: str
+    thematic_area_name: str
 
 
 def _text(parent, name: str, value: str, *, lang: str = "en") -> etree._Element:
@@ -276,9 +340,11 @@ class _Builder:
 
     # The root and the parts shared by both kinds, in the XSD's sequence order.
     def _root(self, credential_id, verify_url, issued_at, issuer_did, title, description):
-        root = etree.Element(_q("europassCredential"), nsmap=NSMAP)
-        root.set(_q("id", CRED), credential_id)
-        root.set("xsdVersion", XSD_VERSION)
+        root = _new_root(credential_id)
+        self._header(root, verify_url, issued_at, issuer_did, title, description)
+        return root
+
+    def _header(self, root, verify_url, issued_at, issuer_did, title, description) -> None:
         _plain(root, "identifier", verify_url, schemeName="verification page")
         _code(root, "type", uri=CREDENTIAL_TYPE_GENERIC, framework_url=CREDENTIAL_TYPE_FRAMEWORK,
               label="Generic", framework_name="Europass Standard List of Credential Types")
@@ -289,7 +355,6 @@ class _Builder:
         _ref(root, "issuer", issuer_did, CRED)
         _text(root, "title", title)
         _text(root, "description", description)
-        return root
 
     def _subject(self, root, learner: Learner) -> etree._Element:
         subject = etree.SubElement(root, _q("credentialSubject"), id=self.new_id())
@@ -331,25 +396,59 @@ class _Builder:
         _plain(process, "date", _datetime(issued_at))
 
     # --- individual certificate ---
+    # The parts that depend only on the course, its host and the issuer (specifications, outcomes,
+    # opportunity, organisation, scoring scheme: two thirds of the elements) are built once per
+    # course as a template (by the same methods) and deep-copied (in C) with fresh ids; the rest is
+    # built per award. ``individual`` builds everything directly; tests hold the two to the same
+    # bytes, ids drawn in the same order. (Elements of a cached template are only read: copies are
+    # safe from several threads.)
     def individual(self, award: IndividualAward, credential_id, issuer_did, issued_at, verify_url):
-        course = award.course
-        root = self._root(
-            credential_id, verify_url, issued_at, issuer_did,
-            title=f"Micro-credential: {course.title}",
-            description=(f"EU-CONEXUS micro-credential {course.code} ({course.semester}), "
-                         f"{award.sector_name} / {award.thematic_area_name}"),
-        )
+        ids, outcome_ids = self._individual_ids(award.course)
+        root = self._root(credential_id, verify_url, issued_at, issuer_did, *_individual_titles(award))
+        self._individual_achievement(root, award, ids, issuer_did)
+        self._individual_course(root, award, ids, outcome_ids, issuer_did)
+        self._awarding_process(root, ids["process"], issuer_did, issued_at)
+        self._scoring_scheme(root, award.course, ids)
+        return root
+
+    def individual_from_template(self, award: IndividualAward, credential_id, issuer_did, issued_at, verify_url):
+        template = _individual_template(award.course, award.host, award.sector_name, award.thematic_area_name,
+                                        issuer_did)
+        ids, outcome_ids = self._individual_ids(award.course)  # drawn in the order ``individual`` draws
+        root = copy.deepcopy(template.root)
+        elements = list(root.iter())  # as in the template
+        root.set(_q("id", CRED), credential_id)
+        self._header(root, verify_url, issued_at, issuer_did, *_individual_titles(award))
+        self._individual_achievement(root, award, ids, issuer_did)  # draws the subject's id
+        values = {**ids, **dict(enumerate(outcome_ids)), "location": self.new_id()}
+        for index, attribute, key in template.slots:  # indexes of the template's own elements
+            if attribute is None:
+                elements[index].text = values[key]
+            else:
+                elements[index].set(attribute, values[key])
+        course_parts = len(template.root)
+        for position, element in enumerate(root[course_parts:]):  # header and subject go first
+            root.insert(position, element)
+        self._awarding_process(root, ids["process"], issuer_did, issued_at)
+        root.insert(len(root) - 2, root[-1])  # before the scoring scheme, the last course part
+        return root
+
+    def _individual_ids(self, course: Course) -> tuple[dict[str, str], list[str]]:
         ids = {k: self.new_id() for k in ("achievement", "assessment", "spec", "assessment_spec",
                                           "scheme", "opportunity", "process")}
-        outcome_ids = [self.new_id() for _ in course.learning_outcomes]
+        return ids, [self.new_id() for _ in course.learning_outcomes]
+
+    def _individual_achievement(self, root, award: IndividualAward, ids, issuer_did) -> None:
         achievements = self._subject(root, award.learner)
         achievement = etree.SubElement(achievements, _q("learningAchievement"), id=ids["achievement"])
-        _text(achievement, "title", course.title)
+        _text(achievement, "title", award.course.title)
         self._assessment(achievement, award, ids, issuer_did)
         _ref(achievement, "wasAwardedBy", ids["process"])
         _ref(achievement, "specifiedBy", ids["spec"])
         _ref(achievement, "associatedLearningOpportunity", ids["opportunity"])
 
+    def _individual_course(self, root, award: IndividualAward, ids, outcome_ids, issuer_did) -> None:
+        course = award.course
         specs = etree.SubElement(root, _q("learningSpecificationReferences"))
         self._course_specification(specs, course, award, ids, outcome_ids)
         outcomes = etree.SubElement(root, _q("learningOutcomeReferences"))
@@ -362,9 +461,6 @@ class _Builder:
         self._assessment_specification(root, course, ids)
         self._opportunity(root, course, ids, issuer_did)
         self._organization(etree.SubElement(root, _q("agentReferences")), award.host, issuer_did)
-        self._awarding_process(root, ids["process"], issuer_did, issued_at)
-        self._scoring_scheme(root, course, ids)
-        return root
 
     def _assessment(self, achievement, award: IndividualAward, ids, issuer_did) -> None:
         assessment = etree.SubElement(achievement, _q("wasDerivedFrom"), id=ids["assessment"])
