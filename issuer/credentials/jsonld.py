@@ -21,7 +21,10 @@ Shape of the claim::
 from __future__ import annotations
 
 import base64
+import itertools
+import json
 import re
+import secrets
 import uuid
 from datetime import UTC, date, datetime
 from typing import Callable, Mapping
@@ -115,7 +118,8 @@ def build_credential(
         "credentialProfiles": vocab.credential_profile(CREDENTIAL_PROFILE),
         "credentialSchema": {"id": vocab.shacl_for_profile(CREDENTIAL_PROFILE), "type": "ShaclValidator2017"},
         "identifier": builder.identifier("verification page", verify_url),
-        "issuer": builder.organisation(issuer, issuer_did, eidas_required=True),
+        "issuer": builder.templated(("organisation", issuer, issuer_did),
+                                    lambda b, _: b.organisation(issuer, issuer_did, eidas_required=True)),
         "issued": _timestamp(issued_at, "issued"),
         "issuanceDate": _timestamp(issued_at, "issuanceDate"),
         "validFrom": _timestamp(issued_at, "validFrom"),
@@ -125,7 +129,7 @@ def build_credential(
         doc["validUntil"] = doc["expirationDate"] = _timestamp(valid_until, "validUntil")
     if status is not None:
         doc["credentialStatus"] = _status(status)
-    _refuse_control_characters(doc, "")
+    _refuse_control_characters(doc, "", builder.checked)
     if display_png is not None:  # fixed titles and base64 text: nothing to refuse
         doc["displayParameter"] = builder.display(DISPLAY_TITLES[kind], display_png)
     return doc
@@ -166,6 +170,58 @@ def _status(status: dict) -> dict:
     return out
 
 
+# Parts of a credential that depend only on the course or the issuer (the course's qualification,
+# assessment specification and activity, the issuer's organisation: about half of the nodes) are
+# made once and copied from JSON text with fresh ids (``_Builder.templated``). Placeholders carry
+# a random token: no text of the catalogue can pass for one.
+_TOKEN = secrets.token_hex(10)
+_ID = f"urn:uuid:{_TOKEN[:8]}-{{:04x}}-4000-8000-{_TOKEN[8:]}"  # a UUID URN, as ``_Builder.id`` checks
+_VALUE = f"urn:x-value:{_TOKEN}:"
+_SLOT = re.compile(f"(urn:uuid:{_TOKEN[:8]}-[0-9a-f]{{4}}-4000-8000-{_TOKEN[8:]}|{re.escape(_VALUE)}[a-z]+)")
+_MAX_TEMPLATES = 1024
+_USE_TEMPLATES = True  # tests compare with False
+_templates: dict[tuple, "_Template"] = {}
+
+
+class _Template:
+    """A part as JSON text cut at its placeholders: ``pieces`` alternate text and slots (a slot is
+    the index of an id in the order they were drawn, or the name of a value)."""
+
+    __slots__ = ("head", "slots", "ids")
+
+    def __init__(self, head: str, slots: tuple[tuple[int | str, str], ...], ids: int):
+        self.head, self.slots, self.ids = head, slots, ids
+
+    @classmethod
+    def make(cls, builder: "_Builder", make: Callable[["_Builder", dict], dict], values: dict) -> "_Template | None":
+        drawn = itertools.count()
+        recorder = _Builder(lambda: _ID.format(next(drawn)), builder.issuer_did, builder.institutions)
+        part = make(recorder, {name: _VALUE + name for name in values})
+        try:
+            _refuse_control_characters(part, "")
+        except InvalidDocument:
+            return None
+        ids = next(drawn)
+        pieces = _SLOT.split(json.dumps(part, ensure_ascii=False))
+        slots = []
+        for slot, text in zip(pieces[1::2], pieces[2::2]):
+            if slot.startswith(_VALUE):
+                name = slot[len(_VALUE):]
+                if name not in values:
+                    return None
+                slots.append((name, text))
+            else:
+                slots.append((int(slot.split("-")[1], 16), text))
+        return cls(pieces[0], tuple(slots), ids)
+
+    def instance(self, ids: list[str], values: dict[str, str]) -> dict:
+        out = [self.head]
+        for slot, text in self.slots:
+            out.append(ids[slot] if type(slot) is int else json.dumps(values[slot], ensure_ascii=False)[1:-1])
+            out.append(text)
+        return json.loads("".join(out))
+
+
 class _Builder:
     """Builds the nodes; holds the id source, the issuer's DID and the known institutions."""
 
@@ -174,6 +230,29 @@ class _Builder:
         self.issuer_did = issuer_did
         self.institutions = institutions
         self._embedded_hosts: dict[str, str] = {}  # host code -> node id, once embedded
+        self.checked: set[int] = set()  # ids of the parts made from templates (checked already)
+
+    def templated(self, key: tuple, make: Callable[["_Builder", dict], dict], **values: str) -> dict:
+        """``make(self, values)``, from a template when the part was made before with the same ``key``.
+
+        The first call makes the part with placeholder ids (and placeholders for ``values``,
+        which vary between calls) and keeps it as JSON text; later calls parse a copy with fresh
+        ids, drawn in the order ``make`` draws them, so the result is what ``make(self, values)`` gives.
+        A part with a character ``_refuse_control_characters`` refuses is not kept (the check
+        of the whole document names it); kept parts are skipped by that check."""
+        if not _USE_TEMPLATES:
+            return make(self, values)
+        template = _templates.get(key)
+        if template is None:
+            template = _Template.make(self, make, values)
+            if template is None:
+                return make(self, values)
+            if len(_templates) >= _MAX_TEMPLATES:
+                _templates.clear()
+            _templates[key] = template
+        part = template.instance([self.id() for _ in range(template.ids)], values)
+        self.checked.add(id(part))
+        return part
 
     def id(self) -> str:
         value = self._new_id()
@@ -247,12 +326,17 @@ class _Builder:
         course = award.course
         process = self.node("AwardingProcess", awardingBody=self.issuer_did,
                             awardingDate=_day(award.completed_on))
+        qualification = self.templated(("qualification", course, award.sector_name, award.thematic_area_name),
+                                       lambda b, _: b.course_qualification(award))
+        assessment = self.assessment(award, process["id"])
+        activity = self.templated(("activity", course), lambda b, v: b.activity(course, v["process"]),
+                                  process=process["id"])
         return self.node(
             "LearningAchievement", title=_en(course.title),
             awardedBy=process,
-            specifiedBy=self.course_qualification(award),
-            provenBy=self.assessment(award, process["id"]),
-            influencedBy=self.activity(course, process["id"]),
+            specifiedBy=qualification,
+            provenBy=assessment,
+            influencedBy=activity,
             supplementaryDocument=self.web(verify_url, "Verification page"),
         )
 
@@ -287,15 +371,9 @@ class _Builder:
                          relatedESCOSkill=vocab.esco_skill(esco_uri) if esco_uri else None)
 
     def assessment(self, award: IndividualAward, process_id: str) -> dict:
-        course, grading = award.course, award.course.grading
+        course = award.course
         assessed = award.assessed_on or award.completed_on
-        scheme = self.node(
-            "GradingScheme", title=_en(grading.scale),
-            description=_en(f"Grades from {_number(grading.minimum)} to {_number(grading.maximum)}; "
-                            f"pass mark {_number(grading.pass_mark)}"))
-        spec = self.node("LearningAssessmentSpecification", title=_en(f"Assessment: {course.title}"),
-                         language=vocab.language(course.language), mode=vocab.learning_mode("online"),
-                         gradingScheme=scheme)
+        spec = self.templated(("assessment", course), lambda b, _: b.assessment_specification(course))
         return self.node(
             "LearningAssessment", title=_en(f"Assessment: {course.title}"),
             grade=self.note(_number(award.grade)),
@@ -304,6 +382,16 @@ class _Builder:
             assessedBy=self.issuer_did,
             specifiedBy=spec,
         )
+
+    def assessment_specification(self, course: Course) -> dict:
+        grading = course.grading
+        scheme = self.node(
+            "GradingScheme", title=_en(grading.scale),
+            description=_en(f"Grades from {_number(grading.minimum)} to {_number(grading.maximum)}; "
+                            f"pass mark {_number(grading.pass_mark)}"))
+        return self.node("LearningAssessmentSpecification", title=_en(f"Assessment: {course.title}"),
+                         language=vocab.language(course.language), mode=vocab.learning_mode("online"),
+                         gradingScheme=scheme)
 
     def activity(self, course: Course, process_id: str) -> dict:
         period = self.node("PeriodOfTime", startDate=_day(course.start_date), endDate=_day(course.end_date))
@@ -419,13 +507,17 @@ def _http_url(value: str, field: str) -> str:
     return value
 
 
-def _refuse_control_characters(value, where: str) -> None:
+def _refuse_control_characters(value, where: str, checked: set[int] = frozenset()) -> None:
+    """:raise InvalidDocument: text with a ``_FORBIDDEN_TEXT`` character, naming where; the
+    objects whose ids are in ``checked`` are skipped."""
     if isinstance(value, dict):
+        if id(value) in checked:
+            return
         for key, item in value.items():
             _refuse_control_characters(key, where)
-            _refuse_control_characters(item, f"{where}.{key}" if where else key)
+            _refuse_control_characters(item, f"{where}.{key}" if where else key, checked)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _refuse_control_characters(item, f"{where}[{index}]")
+            _refuse_control_characters(item, f"{where}[{index}]", checked)
     elif isinstance(value, str) and _FORBIDDEN_TEXT.search(value):
         raise InvalidDocument(f"{where}: text contains a control character", field=where)

@@ -364,3 +364,74 @@ def test_vocabulary_lookups():
 def test_unknown_codes_are_refused(lookup):
     with pytest.raises(InvalidDocument):
         lookup()
+
+
+# --- parts from templates ---
+def _bench_common():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "bench" / "common.py"
+    spec = importlib.util.spec_from_file_location("bench_common", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _counting_ids(n: int):
+    import itertools
+
+    counter = itertools.count()
+    return lambda: f"urn:uuid:00000000-0000-4000-8000-{n:06d}{next(counter):06d}"
+
+
+@pytest.mark.parametrize("kind", ["individual", "interdisciplinary", "expertise"])
+def test_credentials_with_parts_from_templates_equal_the_direct_build(monkeypatch, png, kind):
+    """Every course of the catalogue (and random awards of each kind), twice: the second build takes
+    the course's and issuer's parts from the templates; with the same ids, the same JSON."""
+    from issuer.credentials import jsonld as module
+
+    common = _bench_common()
+    rng = __import__("random").Random(7)
+    awards = [common.random_award(rng, kind) for _ in range(60)]
+    if kind == "individual":
+        insts = common.institutions()
+        awards += [replace(awards[n % 60], course=course, host=insts[course.host])
+                   for n, course in enumerate(common.reference().courses)]
+
+    def build(award, n):
+        issuer = award.host if kind == "individual" else award.issuer
+        return json.dumps(build_credential(
+            award, credential_id=f"urn:uuid:{n:08d}-1111-4111-8111-111111111111", issuer_did=common.did_of(issuer.code),
+            issued_at=datetime(2025, 3, 1, 10, tzinfo=UTC), verify_url=f"https://example.org/v/{n}",
+            status=None, display_png=png, new_id=_counting_ids(n), institutions=common.institutions()))
+
+    for n, award in enumerate(awards):
+        monkeypatch.setattr(module, "_USE_TEMPLATES", False)
+        direct = build(award, n)
+        monkeypatch.setattr(module, "_USE_TEMPLATES", True)
+        assert build(award, n) == direct  # the template made, or taken
+        assert build(award, n) == direct  # taken
+    if kind == "individual":
+        assert any(key[0] == "qualification" for key in module._templates)
+
+
+def test_a_control_character_in_course_text_is_refused_with_or_without_template(build, individual_award):
+    good = build(individual_award)  # the course's parts are now templates
+    assert good["credentialSubject"]["hasClaim"]["specifiedBy"]["title"] == {"en": individual_award.course.title}
+    course = replace(individual_award.course, description="Coastal\x1bMonitoring")
+    with pytest.raises(InvalidDocument, match=r"credentialSubject\.hasClaim\.specifiedBy\.description\.en"):
+        build(replace(individual_award, course=course))
+    with pytest.raises(InvalidDocument, match=r"credentialSubject\.hasClaim\.specifiedBy\.description\.en"):
+        build(replace(individual_award, course=course))  # not kept as a template: refused again
+
+
+def test_template_placeholders_in_course_text_are_only_text(build, individual_award):
+    from issuer.credentials import jsonld as module
+
+    sneaky = f"{module._VALUE}process urn:uuid:{module._TOKEN[:8]}-0000-4000-8000-{module._TOKEN[8:]}"
+    course = replace(individual_award.course, title="A title", description=sneaky)
+    award = replace(individual_award, course=course)
+    build(award)
+    doc = build(award)
+    assert doc["credentialSubject"]["hasClaim"]["specifiedBy"]["description"] == {"en": sneaky}
