@@ -24,8 +24,10 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WHOLE = re.compile(r"\d+")
 _DECIMAL = re.compile(r"\d+(\.\d+)?")
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-# Bidirectional overrides and isolates: invisible, and able to make a signed name read otherwise.
-_BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+# Refused in text: control characters (Unicode category Cc), surrogates (Cs), the noncharacters
+# U+FFFE and U+FFFF, and the bidirectional overrides and isolates (invisible, and able to make a
+# signed name read otherwise).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 
 
 class _BadValue(Exception):
@@ -48,17 +50,12 @@ def _text(raw: Any, max_length: int = MAX_TEXT) -> str:
     if not isinstance(raw, str):
         raise _BadValue("must be text")
     value = unicodedata.normalize("NFC", raw.strip())
-    bad = next((c for c in value if _is_control(c)), None)
+    bad = _CONTROL.search(value)
     if bad is not None:
-        raise _BadValue(f"contains a control character (U+{ord(bad):04X})")
+        raise _BadValue(f"contains a control character (U+{ord(bad.group()):04X})")
     if len(value) > max_length:
         raise _BadValue(f"is longer than {max_length} characters")
     return value
-
-
-def _is_control(char: str) -> bool:
-    category = unicodedata.category(char)
-    return category in ("Cc", "Cs") or char in _BIDI_CONTROLS or char in ("\ufffe", "\uffff")
 
 
 def _email(raw: Any) -> str:

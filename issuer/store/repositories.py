@@ -128,9 +128,11 @@ class CompletionRepository:
         """(home_university, student_id) -> primary key, creating missing students; the latest
         upload's personal data wins."""
         latest = {r.student_key: r for r in records}
-        found = self.student_pks(latest)
+        stored = self._student_rows(latest)
+        found = {key: pk for key, (pk, _) in stored.items()}
         table = StudentRow.__table__
-        changed = [{"row_id": pk, **_personal(latest[key])} for key, pk in found.items()]
+        changed = [{"row_id": pk, **personal} for key, (pk, old) in stored.items()
+                   if (personal := _personal(latest[key])) != old]
         if changed:
             self.session.execute(update(table).where(table.c.id == bindparam("row_id")), changed)
         new = [key for key in latest if key not in found]
@@ -139,6 +141,23 @@ class CompletionRepository:
                                                   **_personal(latest[(home, student_id)])}
                                                  for home, student_id in new])
             found.update(self.student_pks(new))
+        return found
+
+    def _student_rows(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, dict]]:
+        """(home_university, student_id) -> (primary key, personal data), for those that exist."""
+        by_home: dict[str, list[str]] = {}
+        for home, student_id in keys:
+            by_home.setdefault(home, []).append(student_id)
+        found = {}
+        columns = [StudentRow.student_id, StudentRow.id, StudentRow.given_name, StudentRow.family_name,
+                   StudentRow.email, StudentRow.date_of_birth]
+        for home, ids in sorted(by_home.items()):
+            for chunk in _chunks(sorted(ids), 500):
+                rows = self.session.execute(select(*columns).where(
+                    StudentRow.home_university == home, StudentRow.student_id.in_(chunk)))
+                found.update({(home, student_id): (pk, {"given_name": given, "family_name": family, "email": email,
+                                                        "date_of_birth": born})
+                              for student_id, pk, given, family, email, born in rows})
         return found
 
     def _existing_completions(self, student_pks: list[int]) -> dict[tuple[int, str, str], int]:
@@ -289,7 +308,7 @@ def _completion_values(r: CompletionRecord, now: datetime) -> dict:
             "grade_announced_on": r.grade_announced_on, "applied_at": r.applied_at, "updated_at": now}
 
 
-def _personal(r: CompletionRecord) -> dict:
+def _personal(r: CompletionRecord) -> dict:  # as _student_rows reads them
     return {"given_name": r.given_name, "family_name": r.family_name, "email": r.email,
             "date_of_birth": r.date_of_birth}
 

@@ -72,6 +72,19 @@ def test_resent_record_updates_in_place(app, client, token_for):
     assert grades == [7.5]
 
 
+def test_the_latest_upload_gives_the_student_personal_data(app, client, token_for):
+    assert _post_json(client, token_for("KU"), [record("S-1", date_of_birth="2001-02-03")]).status_code == 200
+    unchanged = [record("S-1", course_code="SMUCS-BLUE-02A", date_of_birth="2001-02-03")]
+    assert _post_json(client, token_for("KU"), unchanged).status_code == 200
+    renamed = [record("S-1", given_name="Gabija", email="gabija@example.org", date_of_birth="2001-02-04")]
+    assert _post_json(client, token_for("KU"), renamed).status_code == 200
+    with app.app_context():
+        students = db.session().execute(select(StudentRow.given_name, StudentRow.email,
+                                               StudentRow.date_of_birth)).all()
+    assert [(given, email, str(born)) for given, email, born in students] == [
+        ("Gabija", "gabija@example.org", "2001-02-04")]
+
+
 def test_only_the_host_may_report_a_course(app, client, token_for):
     # SMUCS-SMART-01A is hosted by UTCB, not KU
     response = _post_json(client, token_for("KU"), [record("S-1", course_code="SMUCS-SMART-01A")])

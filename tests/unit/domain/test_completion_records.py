@@ -217,3 +217,14 @@ def test_only_the_host_may_report():
     errors = check_against_catalogue([record(course_code="KUC01")], COURSES, INSTITUTIONS, "AUA")
     assert errors == [{"row": 1, "field": "course_code",
                        "reason": "KUC01 is hosted by KU; only the host university may report it."}]
+
+
+def test_text_refuses_exactly_control_surrogate_bidi_and_noncharacter_code_points():
+    import unicodedata
+
+    from issuer.domain.records import _CONTROL
+
+    bidi = {*range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+    expected = {c for c in range(0x110000)
+                if unicodedata.category(chr(c)) in ("Cc", "Cs") or c in bidi or c in (0xFFFE, 0xFFFF)}
+    assert {c for c in range(0x110000) if _CONTROL.match(chr(c))} == expected
