@@ -4,13 +4,16 @@ Every certificate carries a QR code of its own verification URL, so a symbol is 
 certificate. The general-purpose ``qrcode`` package takes several milliseconds for one (bit
 buffers and polynomials in Python objects, and by default eight masked symbols built and scored);
 this narrow encoder keeps per version everything but the data (function patterns, format and
-version information, the order of the data modules) and computes the Reed-Solomon codewords with
-product tables. It gives the same symbol as ``qrcode`` with byte mode, version fitted, level M
-and mask pattern 0 (the tests compare them).
+version information, where each data bit goes and whether the mask inverts it: one precomputed
+``itemgetter`` places them all) and computes the Reed-Solomon codewords with product tables, the
+remainder held in one integer. It gives the same symbol as ``qrcode`` with byte mode, version
+fitted, level M and mask pattern 0 (the tests compare them).
 """
 from __future__ import annotations
 
 from functools import lru_cache
+from math import isqrt
+from operator import itemgetter
 
 from qrcode.base import rs_blocks
 from qrcode.constants import ERROR_CORRECT_M
@@ -18,7 +21,9 @@ from qrcode.constants import ERROR_CORRECT_M
 MAX_VERSION = 40
 _FORMAT_M = 0b00  # error correction level M in the format information
 _MASK = 0  # (row + column) even: inverted
-_BITS = tuple(f"{byte:08b}" for byte in range(256))
+_BITS = tuple(bytes(map(int, f"{byte:08b}")) for byte in range(256))  # a codeword as 8 bytes, 0 or 1
+_INVERT = bytes([1, 0]) + bytes(254)  # for bytes.translate: 0 <-> 1
+_PAD = b"\xec\x11" * 1500  # pad codewords, alternating (more than a version 40 symbol holds)
 
 
 def qr_matrix(data: bytes, *, border: int = 4) -> tuple[tuple[bool, ...], ...]:
@@ -36,14 +41,18 @@ def qr_matrix(data: bytes, *, border: int = 4) -> tuple[tuple[bool, ...], ...]:
 
 def qr_modules(data: bytes) -> list[bytearray]:
     """The symbol's rows without quiet zone, one byte per module (1 dark, 0 light)."""
+    flat = qr_module_bytes(data)
+    size = isqrt(len(flat))
+    return [bytearray(flat[i:i + size]) for i in range(0, len(flat), size)]
+
+
+def qr_module_bytes(data: bytes) -> bytes:
+    """The symbol's modules row after row without quiet zone, one byte each (1 dark, 0 light)."""
     version = _version_for(len(data))
-    template, cells, flips = _layout(version)
-    bits = _codeword_bits(data, version)
-    bits += [0] * (len(cells) - len(bits))  # remainder bits are light, then masked
-    modules = [bytearray(row) for row in template]
-    for (row, col), bit, flip in zip(cells, bits, flips):
-        modules[row][col] = bit ^ flip
-    return modules
+    pick, cell_count = _placement(version)
+    bits = b"".join(map(_BITS.__getitem__, _codewords(data, version)))
+    bits += bytes(cell_count - len(bits))  # remainder bits are light, then masked
+    return bytes(pick(_layout(version)[0] + bits + bits.translate(_INVERT)))
 
 
 # --- data codewords ----------------------------------------------------------------------------
@@ -70,24 +79,37 @@ def _version_for(length: int) -> int:
     raise ValueError(f"{length} bytes do not fit a QR code")
 
 
-def _codeword_bits(data: bytes, version: int) -> list[int]:
+def _codewords(data: bytes, version: int) -> bytes:
+    """The data and error correction codewords, interleaved in the order they are placed."""
     capacity = _capacity_bits(version)
     stream = (0b0100 << _count_bits(version) | len(data)) << 8 * len(data) | int.from_bytes(data, "big")
     length = 4 + _count_bits(version) + 8 * len(data)
     terminator = min(4, capacity - length)
     stream, length = stream << terminator, length + terminator
     stream, length = stream << (-length % 8), length + (-length % 8)
-    codewords = list(stream.to_bytes(length // 8, "big"))
-    pad = (capacity - length) // 8
-    codewords += [(0xEC, 0x11)[i % 2] for i in range(pad)]
-    blocks, start = [], 0
+    codewords = stream.to_bytes(length // 8, "big") + _PAD[:(capacity - length) // 8]
+    ecc, start = [], 0
     for data_count, ecc_count in _blocks(version):
-        block = codewords[start:start + data_count]
+        ecc.append(_remainder(codewords[start:start + data_count], ecc_count))
         start += data_count
-        blocks.append((block, _remainder(block, ecc_count)))
-    ordered = [block[i] for i in range(max(len(b) for b, _ in blocks)) for block, _ in blocks if i < len(block)]
-    ordered += [ecc[i] for i in range(max(len(e) for _, e in blocks)) for _, ecc in blocks if i < len(ecc)]
-    return [int(bit) for bit in "".join(_BITS[byte] for byte in ordered)]
+    return bytes(_interleaving(version)(codewords + b"".join(ecc)))
+
+
+@lru_cache(maxsize=None)
+def _interleaving(version: int):
+    """Picks the placement order out of the data codewords then the error correction codewords,
+    both block after block: the i-th codeword of every block (that has one), for i = 0, 1, ..."""
+    blocks = _blocks(version)
+    data_at, ecc_at, start = [], [], 0
+    for data_count, _ in blocks:
+        data_at.append(range(start, start + data_count))
+        start += data_count
+    for _, ecc_count in blocks:
+        ecc_at.append(range(start, start + ecc_count))
+        start += ecc_count
+    order = [block[i] for spans in (data_at, ecc_at) for i in range(max(map(len, spans)))
+             for block in spans if i < len(block)]
+    return itemgetter(*order)
 
 
 # --- Reed-Solomon over GF(256), polynomial 0x11D ---------------------------------------------------
@@ -113,30 +135,32 @@ def _multiply(a: int, b: int) -> int:
 
 
 @lru_cache(maxsize=None)
-def _products(degree: int) -> tuple[tuple[int, ...], ...]:
-    """For each byte f, f times the coefficients of the generator polynomial of ``degree``."""
+def _products(degree: int) -> tuple[int, ...]:
+    """For each byte f, f times the coefficients of the generator polynomial of ``degree``, as
+    one big-endian integer of ``degree`` bytes."""
     generator = [1]
     for i in range(degree):  # multiply by (x - a^i)
         generator = [c ^ _multiply(p, _EXP[i]) for c, p in zip(generator + [0], [0] + generator)]
     coefficients = generator[1:]  # the leading coefficient is 1
-    return tuple(tuple(_multiply(c, f) for c in coefficients) for f in range(256))
+    return tuple(int.from_bytes(bytes(_multiply(c, f) for c in coefficients), "big") for f in range(256))
 
 
-def _remainder(block: list[int], degree: int) -> list[int]:
-    products = _products(degree)
-    remainder = [0] * degree
+def _remainder(block: bytes, degree: int) -> bytes:
+    """The error correction codewords of ``block``: the remainder of its polynomial (times x^degree)
+    divided by the generator, long division with the remainder held in one integer."""
+    products, shift, keep = _products(degree), 8 * (degree - 1), (1 << 8 * degree) - 1
+    remainder = 0
     for byte in block:
-        factor = byte ^ remainder[0]
-        remainder = [r ^ p for r, p in zip(remainder[1:] + [0], products[factor])]
-    return remainder
+        remainder = (remainder << 8 & keep) ^ products[byte ^ remainder >> shift]
+    return remainder.to_bytes(degree, "big")
 
 
 # --- the symbol's fixed parts ------------------------------------------------------------------------
 
 @lru_cache(maxsize=8)
-def _layout(version: int) -> tuple[tuple[bytes, ...], tuple[tuple[int, int], ...], tuple[int, ...]]:
-    """(function modules drawn, light elsewhere; the data modules in placement order; the mask
-    bit of each)."""
+def _layout(version: int) -> tuple[bytes, tuple[tuple[int, int], ...], tuple[int, ...]]:
+    """(function modules drawn, light elsewhere, row after row; the data modules in placement
+    order; the mask bit of each)."""
     size = 4 * version + 17
     modules = [bytearray(size) for _ in range(size)]
     reserved = [bytearray(size) for _ in range(size)]
@@ -173,7 +197,20 @@ def _layout(version: int) -> tuple[tuple[bytes, ...], tuple[tuple[int, int], ...
                 if not reserved[row][col]:
                     cells.append((row, col))
     flips = tuple(int((row + col) % 2 == 0) for row, col in cells)
-    return tuple(bytes(row) for row in modules), tuple(cells), flips
+    return b"".join(map(bytes, modules)), tuple(cells), flips
+
+
+@lru_cache(maxsize=8)
+def _placement(version: int):
+    """(a picker of the symbol's modules, row after row, out of the function patterns + the data
+    bits + the inverted data bits: the mask is applied by picking the inverted bit; the number
+    of data modules)."""
+    template, cells, flips = _layout(version)
+    size, count = 4 * version + 17, len(cells)
+    sources = list(range(size * size))
+    for index, ((row, col), flip) in enumerate(zip(cells, flips)):
+        sources[row * size + col] = len(template) + index + flip * count
+    return itemgetter(*sources), count
 
 
 def _alignment_centres(version: int) -> list[int]:
