@@ -46,3 +46,51 @@ def test_only_palette_images_of_the_background_size_are_accepted():
     encoder = BackgroundEncoder(_background())
     with pytest.raises(ValueError, match="does not match"):
         encoder.encode(Image.new("P", (4, 4)), [])
+
+
+def _decoded(data: bytes) -> bytes:
+    decoded = Image.open(io.BytesIO(data))
+    decoded.load()
+    return decoded.tobytes()
+
+
+def _noisy_background(rng: random.Random) -> Image.Image:
+    image = Image.new("P", (97, 131), 0)
+    image.putpalette([v for i in range(256) for v in (i, 255 - i, (7 * i) % 256)])
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y = rng.randrange(97), rng.randrange(131)
+        draw.rectangle((x, y, x + rng.randrange(30), y + rng.randrange(9)), fill=rng.randrange(256))
+    return image
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pages_with_random_changes_decode_to_the_drawn_image(seed, monkeypatch):
+    rng = random.Random(seed)
+    # small segments so that long runs are split: 1 to 20 rows of 98 bytes each
+    monkeypatch.setattr("issuer.credentials.pngstream.SEGMENT_BYTES", rng.choice([1, 300, 1000, 2000, 64_000]))
+    background = _noisy_background(rng)
+    encoder = BackgroundEncoder(background, band_rows=rng.choice([1, 5, 16, 40]), join_gap=rng.choice([0, 3, 16]),
+                                stretch_cache=2)
+    for _ in range(6):
+        rows = [(top, top + rng.randrange(0, 25)) for top in (rng.randrange(-10, 140) for _ in range(rng.randrange(5)))]
+        patches = encoder.patches(background, rows)
+        for top, patch in patches.items():
+            ImageDraw.Draw(patch).line((0, 0, 96, patch.size[1] - 1), fill=rng.randrange(256))
+        page = background.copy()
+        for top, patch in patches.items():
+            page.paste(patch, (0, top))
+        data = encoder.encode_patches(patches)
+        assert _decoded(data) == page.tobytes()
+        assert encoder.encode_patches(patches) == data  # from the kept stretches: the same bytes
+
+
+def test_runs_are_merged_across_small_gaps_and_clipped():
+    encoder = BackgroundEncoder(_background(), join_gap=4)
+    assert encoder.runs([(50, 60), (64, 70), (75, 80), (-3, 2), (200, 300), (10, 10)]) == [
+        (0, 2), (50, 70), (75, 80), (200, 203)]
+
+
+def test_a_page_without_changes_is_the_background():
+    background = _background()
+    assert _decoded(BackgroundEncoder(background).encode_patches({})) == background.tobytes()
