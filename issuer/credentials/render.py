@@ -11,9 +11,11 @@ import io
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from itertools import groupby
+from itertools import accumulate, groupby, repeat
+from math import isqrt
+from operator import itemgetter
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import jinja2
 from markupsafe import Markup
@@ -25,9 +27,12 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from issuer.credentials.pngstream import BackgroundEncoder
-from issuer.credentials.qr import qr_matrix, qr_modules
+from issuer.credentials.qr import qr_matrix, qr_module_bytes
 from issuer.domain.model import IndividualAward, Institution, ItineraryAward, ItineraryKind
 from issuer.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from PIL._imaging import ImagingCore
 
 PROGRAMME = "Micro-credentials in Smart Urban Coastal Sustainability (SmUCS)"
 ALLIANCE = "EU-CONEXUS European University for Smart Urban Coastal Sustainability"
@@ -184,15 +189,16 @@ QR_BORDER = 4  # modules of quiet zone
 
 
 @lru_cache(maxsize=64)
-def _qr_modules(url: str) -> tuple[bytes, ...]:
-    return tuple(map(bytes, qr_modules(url.encode("utf-8"))))
+def _qr_modules(url: str) -> bytes:
+    """The symbol's modules row after row, without quiet zone (1 dark, 0 light)."""
+    return qr_module_bytes(url.encode("utf-8"))
 
 
 def _qr_image(url: str, module_px: int) -> Image.Image:
     """Dark modules black on white, with the quiet zone, ``module_px`` pixels a module."""
-    rows = _qr_modules(url)
-    n = len(rows)
-    small = Image.frombytes("L", (n, n), b"".join(rows).translate(_LIGHT_DARK))
+    modules = _qr_modules(url)
+    n = isqrt(len(modules))
+    small = Image.frombytes("L", (n, n), modules.translate(_LIGHT_DARK))
     small = ImageOps.expand(small, border=QR_BORDER, fill=255)
     size = (n + 2 * QR_BORDER) * module_px
     return small.resize((size, size), Image.Resampling.NEAREST)
@@ -248,6 +254,7 @@ class _Text:
     bold: bool = False
     color: str = INK
     align: str = "left"  # left | centre | right
+    once: bool = False  # the text is one certificate's own (name, ID): not worth keeping drawn
 
 
 @dataclass(frozen=True)
@@ -278,23 +285,45 @@ def _register_pdf_fonts() -> None:
         pdfmetrics.registerFont(TTFont(_PDF_FONT[bold], str(path)))
 
 
-def _width(text: str, size: float, bold: bool) -> float:
+@lru_cache(maxsize=2)
+def _advances(bold: bool):
+    """(advance of a code point in thousandths of the size, given a default; the default)."""
     _register_pdf_fonts()
-    return pdfmetrics.stringWidth(text, _PDF_FONT[bold], size)
+    face = pdfmetrics.getFont(_PDF_FONT[bold]).face
+    return face.charWidths.get, face.defaultWidth
 
 
+def _units(text: str, bold: bool) -> float:
+    get, default = _advances(bold)
+    return sum(map(get, map(ord, text), repeat(default)))
+
+
+def _width(text: str, size: float, bold: bool) -> float:
+    """``pdfmetrics.stringWidth`` (the same sum of the same advances, in the same order), without
+    its per-call font lookup and generator."""
+    return 0.001 * size * _units(text, bold)
+
+
+@lru_cache(maxsize=4096)
 def _clip(text: str, size: float, bold: bool, width: float) -> str:
     """`text`, cut at the end with an ellipsis so it fits `width`."""
     if _width(text, size, bold) <= width:
         return text
-    while text and _width(text + "…", size, bold) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    # the longest prefix that fits with the ellipsis (a longer prefix is never narrower)
+    fits, too_long = 0, len(text)
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if _width(text[:middle] + "…", size, bold) <= width:
+            fits = middle
+        else:
+            too_long = middle
+    return text[:fits].rstrip() + "…"
 
 
 def _fit(text: str, size: float, bold: bool, width: float, smallest: float) -> float:
     """The largest font size from `size` down to `smallest` at which `text` fits `width`."""
-    while size > smallest and _width(text, size, bold) > width:
+    units = _units(text, bold)
+    while size > smallest and 0.001 * size * units > width:
         size -= 0.5
     return size
 
@@ -363,15 +392,15 @@ def _fixed_ops(view: CertificateView) -> tuple[_Op, ...]:
 
 def _personal_ops(view: CertificateView) -> tuple[_Op, ...]:
     mid = PAGE_W / 2
-    personal: list[_Op] = [_Text(mid, y, line, size, bold=True, color=NAVY, align="centre")
+    personal: list[_Op] = [_Text(mid, y, line, size, bold=True, color=NAVY, align="centre", once=True)
                            for y, line, size in _lines(view.learner_name, (226,), (210, 233), big=30, small=18)]
     if view.components:
         personal += _components(view, top=366)
     personal += [op for op, is_personal in _facts(view, top=348, only_personal=True) if is_personal]
     personal += [
         _Qr(690, 408, 120, view.verify_url),
-        _Text(40, 550, _clip(f"Credential ID: {view.credential_id}", 7.5, False, 620), 7.5, color=GREY),
-        _Text(40, 562, _clip(f"Verify at: {view.verify_url}", 7.5, False, 620), 7.5, color=GREY),
+        _Text(40, 550, _clip(f"Credential ID: {view.credential_id}", 7.5, False, 620), 7.5, color=GREY, once=True),
+        _Text(40, 562, _clip(f"Verify at: {view.verify_url}", 7.5, False, 620), 7.5, color=GREY, once=True),
     ]
     return tuple(personal)
 
@@ -463,9 +492,10 @@ def _draw_pdf(pdf: canvas.Canvas, op: _Op) -> None:
 # --- PNG -------------------------------------------------------------------------------------
 # The fixed part of a page is drawn once per course (or itinerary kind) and issuer, in RGB, and
 # mapped to a fixed palette; its PNG bands are compressed once (see pngstream). A certificate
-# draws its personal lines straight into a copy of that palette image (each text is one colour on
-# the white page: its anti-aliased coverage picks a shade of that colour's ramp) and re-encodes
-# only the bands they touch.
+# draws its personal lines straight into copies of the rows of that palette image they touch (each
+# text is one colour on the white page: its anti-aliased coverage picks a shade of that colour's
+# ramp) and compresses only those rows. Texts that recur between certificates (dates, grades,
+# component lines) are kept ready to paste; a certificate's own (name, ID, URL) are set per call.
 
 @lru_cache(maxsize=32)
 def _font(bold: bool, px: int) -> ImageFont.FreeTypeFont:
@@ -495,10 +525,11 @@ def render_png(view: CertificateView) -> bytes:
     fixed, personal = _layout(view)
     page = _page(fixed)
     marks = [mark for op in personal if (mark := _mark(op)) is not None]
-    patches = page.encoder.patches(page.image, [(m.y, m.y + m.mask.size[1]) for m in marks])
+    patches = page.encoder.patches(page.image, [(m.box[1], m.box[3]) for m in marks])
     for m in marks:  # a mark's rows lie in one patch
         top = max((t for t in patches if t <= m.y), default=0)
-        patches[top].paste(m.ink, (m.x, m.y - top), m.mask)
+        left, upper, right, lower = m.box
+        patches[top].im.paste(m.ink, (left, upper - top, right, lower - top), m.mask)
     return page.encoder.encode_patches(patches)
 
 
@@ -531,72 +562,128 @@ def _shades(color: str) -> tuple[list[int], int]:
 
 _MASK_LUT = [0] + [255] * 255
 _BLACK = "#000000"
+_QR_DARK = bytes([0, 255]) + bytes(254)  # module value (0 light, 1 dark) -> mask
 
 
 @dataclass(frozen=True)
 class _Mark:
-    """A personal operation ready to paste on the palette page: ``ink`` (a palette image or
-    index) where ``mask`` is set, its top-left corner at (x, y)."""
+    """A personal operation ready to paste on the palette page: ``ink`` (palette indices, or one
+    index) where ``mask`` is set, its top-left corner at (x, y). Both are Pillow's core images
+    (``Image.im``): pasting them skips the checks and conversions of ``Image.paste``."""
 
-    ink: Image.Image | int
-    mask: Image.Image
+    ink: ImagingCore | int
+    mask: ImagingCore
     x: int
     y: int
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        width, height = self.mask.size
+        return self.x, self.y, self.x + width, self.y + height
 
 
 def _mark(op: _Op) -> _Mark | None:
     s = _SCALE
     if isinstance(op, _Text):
-        coverage, dx, dy = _coverage(op.text, op.bold, round(op.size * s), op.align)
-        if coverage is None:
+        px = round(op.size * s)
+        if op.once:
+            text = _text_mark.__wrapped__(op.text, op.bold, px, op.align, op.color, _head_length(op.text))
+        else:
+            text = _text_mark(op.text, op.bold, px, op.align, op.color)
+        if text is None:
             return None
-        lut, _ = _shades(op.color)
-        shade = Image.frombytes("P", coverage.size, coverage.point(lut).tobytes())
-        return _Mark(shade, coverage.point(_MASK_LUT), round(op.x * s) + dx, round(op.y * s) + dy)
+        ink, mask, dx, dy = text
+        return _Mark(ink, mask, round(op.x * s) + dx, round(op.y * s) + dy)
     if isinstance(op, _Qr):  # dark modules only: the quiet zone is the white page
-        n, size = len(_qr_modules(op.url)) + 2 * QR_BORDER, round(op.size * s)
-        module = max(1, round(size / n))
-        offset = (size - module * n) // 2
-        dark = ImageOps.invert(_qr_image(op.url, module))
-        return _Mark(_shades(_BLACK)[1], dark, round(op.x * s) + offset, round(op.y * s) + offset)
+        modules = _qr_modules(op.url)
+        n = isqrt(len(modules))
+        size, total = round(op.size * s), n + 2 * QR_BORDER
+        module = max(1, round(size / total))
+        offset = (size - module * total) // 2 + QR_BORDER * module
+        return _Mark(_shades(_BLACK)[1], _qr_dark(modules, n, module), round(op.x * s) + offset,
+                     round(op.y * s) + offset)
     raise TypeError(f"not a personal drawing operation: {type(op).__name__}")
 
 
-def _coverage(text: str, bold: bool, px: int, align: str) -> tuple[Image.Image | None, int, int]:
-    """The anti-aliased coverage of ``text`` set from cached glyphs (advances rounded to whole
-    pixels), and the offset of its top-left corner from the anchor point (baseline; left, centre
-    or right end). FreeType renders each glyph once per size instead of every string anew."""
-    glyphs, pen, boxes = [], 0.0, []
-    for char in text:
-        mask, left, top, advance = _glyph(bold, px, char)
-        if mask is not None:
-            x = round(pen) + left
-            glyphs.append((mask, x, top))
-            boxes.append((x, top, x + mask.size[0], top + mask.size[1]))
-        pen += advance
-    if not glyphs:
-        return None, 0, 0
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    coverage = Image.new("L", (x1 - x0, y1 - y0), 0)
-    draw = ImageDraw.Draw(coverage)
-    for mask, x, top in glyphs:  # coverage adds up where neighbouring glyphs touch
-        draw.bitmap((x - x0, top - y0), mask, fill=255)
-    shift = {"left": 0, "centre": -pen / 2, "right": -pen}[align]
-    return coverage, x0 + round(shift), y0
+def _qr_dark(modules: bytes, n: int, module: int) -> ImagingCore:
+    """The dark modules of a symbol as a mask, ``module`` pixels a module (no quiet zone)."""
+    small = Image.frombytes("L", (n, n), modules.translate(_QR_DARK))
+    return small.im.resize((n * module, n * module), Image.Resampling.NEAREST)
+
+
+@lru_cache(maxsize=1024)
+def _text_mark(text: str, bold: bool, px: int, align: str, color: str,
+               head: int = 0) -> tuple[ImagingCore, ImagingCore, int, int] | None:
+    """(shades of ``color``, mask, offset from the anchor) of a text: the marks of texts that recur
+    from one certificate to the next (dates, grades, component lines) are made once. The first
+    ``head`` characters are set from a cached setting (see ``_head_length``)."""
+    setting = _set(text[head:], bold, px, _set_head(text[:head], bold, px) if head else None)
+    if setting.coverage is None:
+        return None
+    x0, y0 = setting.box[:2]
+    shift = {"left": 0, "centre": -setting.pen / 2, "right": -setting.pen}[align]
+    coverage = setting.coverage
+    return coverage.point(_shades(color)[0], None), coverage.point(_MASK_LUT, None), x0 + round(shift), y0
+
+
+def _head_length(text: str) -> int:
+    """How much of a certificate's own text to set from a cached setting: up to its last ':' or
+    '/' that 16 or more characters follow, e.g. "Credential ID: urn:uuid:" or "Verify at:
+    https://host/credentials/" before a UUID. (Any length gives the same pixels.)"""
+    return max(text.rfind(":", 0, len(text) - 16), text.rfind("/", 0, len(text) - 16)) + 1
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """Glyphs set on the baseline from pen position 0: their anti-aliased coverage (None if no
+    glyph has ink), its box relative to the pen's start (left, top, right, bottom), the pen after."""
+
+    coverage: ImagingCore | None
+    box: tuple[int, int, int, int]
+    pen: float
+
+
+def _set(text: str, bold: bool, px: int, after: _Setting | None = None) -> _Setting:
+    """``text`` set from cached glyphs, advances summed in floats and rounded to whole pixels where
+    a glyph is placed (FreeType renders each glyph once per size instead of every string anew),
+    following ``after`` if given: the same as setting the two texts as one."""
+    glyphs = list(map(_glyph, repeat(bold), repeat(px), text))
+    pens = list(accumulate(map(itemgetter(3), glyphs), initial=after.pen if after else 0.0))
+    inked = [(round(pen), glyph) for pen, glyph in zip(pens, glyphs) if glyph[0] is not None]
+    boxes = [(x + glyph[1], glyph[2], x + glyph[4], glyph[5]) for x, glyph in inked]
+    before = after is not None and after.coverage is not None
+    bounds = boxes + [after.box] if before else boxes
+    if not bounds:
+        return _Setting(None, (0, 0, 0, 0), pens[-1])
+    x0, y0 = min(box[0] for box in bounds), min(box[1] for box in bounds)
+    x1, y1 = max(box[2] for box in bounds), max(box[3] for box in bounds)
+    coverage = Image.core.fill("L", (x1 - x0, y1 - y0), 0)
+    if before:
+        left, top, right, bottom = after.box
+        coverage.paste(after.coverage, (left - x0, top - y0, right - x0, bottom - y0))
+    for (_, (mask, *_)), (left, top, right, bottom) in zip(inked, boxes):
+        # as ImageDraw.bitmap: coverage adds up where neighbouring glyphs touch
+        coverage.paste(255, (left - x0, top - y0, right - x0, bottom - y0), mask)
+    return _Setting(coverage, (x0, y0, x1, y1), pens[-1])
+
+
+@lru_cache(maxsize=64)
+def _set_head(text: str, bold: bool, px: int) -> _Setting:
+    return _set(text, bold, px)
 
 
 @lru_cache(maxsize=4096)
-def _glyph(bold: bool, px: int, char: str) -> tuple[Image.Image | None, int, int, float]:
-    """(coverage, left and top of its box from the pen on the baseline, advance) of one glyph."""
+def _glyph(bold: bool, px: int, char: str) -> tuple[ImagingCore | None, int, int, float, int, int]:
+    """(coverage, left and top of its box from the pen on the baseline, advance, right and bottom
+    of its box) of one glyph."""
     font = _font(bold, px)
     left, top, right, bottom = font.getbbox(char, anchor="ls")
     advance = font.getlength(char)
     if right <= left or bottom <= top:
-        return None, 0, 0, advance
+        return None, 0, 0, advance, 0, 0
     mask = Image.new("L", (right - left, bottom - top), 0)
     ImageDraw.Draw(mask).text((-left, -top), char, font=font, fill=255, anchor="ls")
-    return mask, left, top, advance
+    return mask.im, left, top, advance, right, bottom
 
 
 def _draw_png(image: Image.Image, draw: ImageDraw.ImageDraw, op: _Op) -> None:
