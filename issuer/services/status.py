@@ -49,7 +49,7 @@ class StatusService:
         try:
             with self.session.begin_nested():
                 self.session.add(StatusListRow(id=list_id, institution=institution, purpose="revocation",
-                                               size=MIN_ENTRIES, bits=empty_bits(MIN_ENTRIES), used=0,
+                                               size=MIN_ENTRIES, bits=empty_bits(MIN_ENTRIES),
                                                created_at=now, updated_at=now))
         except IntegrityError:
             pass  # a concurrent worker created it first

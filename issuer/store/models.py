@@ -159,7 +159,6 @@ class StatusListRow(Base):
     purpose: Mapped[str] = mapped_column(String(16), default="revocation")
     size: Mapped[int] = mapped_column(Integer)
     bits: Mapped[bytes] = mapped_column(LargeBinary)
-    used: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
