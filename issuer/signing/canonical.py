@@ -5,13 +5,19 @@ runs with an ``on_property_dropped`` handler and no base IRI, so a term the cont
 define, an undefined type and a relative IRI all stay visible in the expanded form, where they
 are refused before pyld's RDF conversion would silently skip them.
 
-Two shortcuts keep the bytes identical to ``jsonld.normalize(..., algorithm=URDNA2015)``: the
-bundled contexts are resolved once per process (they are pinned files), and a dataset without
-blank nodes is canonicalized by sorting its N-Quads, which is all RDFC-1.0 does to such a
-dataset. ``canonicalize_own`` serves documents being signed (see ``fastcanon``).
+``canonicalize`` (signing and verification alike) first tries ``fastcanon``, a walk from compact
+JSON-LD straight to sorted N-Quads for the subset of JSON-LD our credentials use; it proves a
+document is inside that subset or steps aside, and then ``canonicalize_full`` decides: pyld's
+expansion with the checks above. Either way the bytes are those of
+``jsonld.normalize(..., algorithm=URDNA2015)`` and the errors those of ``canonicalize_full``.
+
+Two shortcuts of the full path keep its bytes identical too: the bundled contexts are resolved
+once per process (they are pinned files), and a dataset without blank nodes is canonicalized by
+sorting its N-Quads, which is all RDFC-1.0 does to such a dataset.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 import re
@@ -43,10 +49,39 @@ def canonicalize(doc: dict, *, hash_name: str = "sha256") -> str:
 
     ``hash_name`` is RDFC-1.0's hash function parameter: ``sha256`` (the default, every suite
     but one) or ``sha384`` (ecdsa-rdfc-2019 with P-384 keys). It only affects blank node labels.
+    ``doc`` may be hostile: ``fastcanon`` answers only for documents it proves are inside its
+    subset (at most one blank node, so no label depends on the hash); the rest goes to
+    ``canonicalize_full``, which gives the same bytes, and raises every error.
 
     :raise InvalidDocument: no ``@context``; text with control characters; a term or type the
         contexts do not define; a relative or malformed IRI; any other JSON-LD error.
     :raise UnknownContext: a context URL outside the bundled set (nothing is fetched).
+    """
+    _canonicalizer(hash_name)
+    try:
+        return fastcanon.canonical_nquads(doc)
+    except fastcanon.Unsupported:
+        return canonicalize_full(doc, hash_name=hash_name)
+
+
+def canonicalize_utf8(doc: dict, *, hash_name: str = "sha256") -> bytes:
+    """``canonicalize(doc).encode("utf-8")``, quicker: the bytes a proof hashes."""
+    _canonicalizer(hash_name)
+    try:
+        return fastcanon.canonical_nquads_utf8(doc)
+    except fastcanon.Unsupported:
+        return canonicalize_full(doc, hash_name=hash_name).encode("utf-8")
+
+
+# Signing used the fast walk before verification did; the names stay for their callers.
+canonicalize_own = canonicalize
+canonicalize_own_utf8 = canonicalize_utf8
+
+
+def canonicalize_full(doc: dict, *, hash_name: str = "sha256") -> str:
+    """``canonicalize`` without the fast walk: pyld's expansion, the checks, then RDFC-1.0.
+
+    :raise InvalidDocument, UnknownContext: as ``canonicalize`` (whose errors these are).
     """
     canonicalizer = _canonicalizer(hash_name)
     if not isinstance(doc, dict):
@@ -54,9 +89,10 @@ def canonicalize(doc: dict, *, hash_name: str = "sha256") -> str:
     if not doc.get("@context"):
         raise InvalidDocument("the document has no @context")
     _check_json(doc, "")
+    resolver = ContextResolver({}, _load_copy) if _imports(doc) else \
+        ContextResolver(_RESOLVED_CONTEXTS, _load_pinned)
     expanded = _run(lambda: CachingProcessor(on_property_dropped=_refuse_dropped).expand(
-        doc, {"documentLoader": load_document, "base": None,
-              "contextResolver": ContextResolver(_RESOLVED_CONTEXTS, _load_pinned)}))
+        doc, {"documentLoader": load_document, "base": None, "contextResolver": resolver}))
     _check_expanded(expanded)
     try:
         return expanded_nquads(expanded)  # every node named: pyld's conversion and sort, quicker
@@ -68,29 +104,6 @@ def canonicalize(doc: dict, *, hash_name: str = "sha256") -> str:
         # RDFC-1.0 relabels blank nodes and sorts; without blank nodes only the sort is left
         return "".join(sorted(jsonld.JsonLdProcessor.to_nquad(quad) for quad in dataset["@default"]))
     return canonicalizer().main(dataset, {"format": "application/n-quads"})
-
-
-def canonicalize_own(doc: dict, *, hash_name: str = "sha256") -> str:
-    """``canonicalize(doc)`` for a document being signed: the same bytes, or the same error.
-
-    ``fastcanon`` converts the documents this service builds (and anything else within its
-    subset of JSON-LD) about twenty times faster; whatever it does not handle goes to
-    ``canonicalize``. Verification uses ``canonicalize`` itself.
-    """
-    _canonicalizer(hash_name)
-    try:
-        return fastcanon.canonical_nquads(doc)  # at most one blank node: no hashing involved
-    except fastcanon.Unsupported:
-        return canonicalize(doc, hash_name=hash_name)
-
-
-def canonicalize_own_utf8(doc: dict, *, hash_name: str = "sha256") -> bytes:
-    """``canonicalize_own(doc).encode("utf-8")``, quicker: the bytes ``add_proof`` hashes."""
-    _canonicalizer(hash_name)
-    try:
-        return fastcanon.canonical_nquads_utf8(doc)
-    except fastcanon.Unsupported:
-        return canonicalize(doc, hash_name=hash_name).encode("utf-8")
 
 
 # RDFC-1.0 is exponential in the worst case over blank nodes that look alike, and pyld has no
@@ -134,6 +147,28 @@ _RESOLVED_CONTEXTS = LRUCache(maxsize=256)
 
 def _load_pinned(url: str, options: dict | None = None) -> dict:
     return {**load_document(url, options), "tag": "static"}
+
+
+# pyld 3.3 processes ``@import`` by merging the importing context into the imported context
+# document in place: given the bundled context objects (or cached ones), a single document would
+# rewrite a bundled context for every later document of the process. A document with ``@import``
+# anywhere gets copies of the contexts it loads, and a resolver of its own.
+def _load_copy(url: str, options: dict | None = None) -> dict:
+    return copy.deepcopy(load_document(url, options))
+
+
+def _imports(doc) -> bool:
+    """Whether ``@import`` is a key anywhere in ``doc``."""
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "@import" in item:
+                return True
+            stack.extend(value for value in item.values() if isinstance(value, dict | list))
+        elif isinstance(item, list):
+            stack.extend(value for value in item if isinstance(value, dict | list))
+    return False
 
 
 def _to_dataset(expanded: list) -> dict:
@@ -219,7 +254,7 @@ def _check_iri(iri, what: str, *, blank_ok: bool = True) -> None:
     if parts.scheme.lower() in ("http", "https") and not (iri[len(parts.scheme):].startswith("://")
                                                           and parts.hostname):
         raise InvalidDocument(f"{what} {iri!r} is a malformed URL", iri=iri)
-    if len(_GOOD_IRIS) < 8192:
+    if len(_GOOD_IRIS) < 8192 and len(iri) <= 256:
         _GOOD_IRIS.add(iri)  # predicates, types and vocabulary IRIs recur in every document
 
 

@@ -21,7 +21,7 @@ from issuer.credentials.contexts import DATA_INTEGRITY_V2
 from issuer.errors import InvalidDocument, InvalidProof, IssuerError, KeyMaterialError
 from issuer.signing import multibase
 from issuer.signing.base import Signer, SigningAlgorithm
-from issuer.signing.canonical import canonicalize, canonicalize_own_utf8
+from issuer.signing.canonical import canonicalize_utf8
 from issuer.signing.multibase import PublicKey
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,6 @@ def format_created(created: datetime) -> str:
     if created.tzinfo is None or created.utcoffset() is None:
         raise ValueError("created must be timezone-aware")
     return created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _canonical_utf8(doc: dict, *, hash_name: str) -> bytes:
-    return canonicalize(doc, hash_name=hash_name).encode("utf-8")
 
 
 def _copy_json(value):
@@ -117,14 +113,14 @@ class RdfcSuite:
         """``H(canon(proofConfig)) || H(canon(unsecured))``; proofConfig takes the document's
         ``@context``.
 
-        ``signing=True`` (``add_proof``) canonicalizes with ``canonicalize_own_utf8``: the same
-        bytes, faster for the documents this service builds. Verification leaves it False.
+        ``signing`` (True from ``add_proof``) changes nothing any more: signing and verification
+        both use ``canonicalize_utf8``, whose fast walk takes untrusted input too.
         ``canonical_document``: ``canonicalize(unsecured)`` (SHA-256 labels) when the caller has
         it already; it is used only with ``hash_name`` "sha256".
 
         :raise InvalidDocument, UnknownContext: either document cannot be canonicalized safely.
         """
-        canon = canonicalize_own_utf8 if signing else _canonical_utf8
+        canon = canonicalize_utf8
         config = dict(proof_options)
         config.pop("proofValue", None)
         config["@context"] = unsecured.get("@context")

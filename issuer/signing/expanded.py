@@ -53,7 +53,7 @@ def _iri(iri) -> str:
         return known
     if type(iri) is not str or iri.startswith("_:") or not _PYLD_ABSOLUTE_IRI.match(iri):
         raise Unsupported  # a blank node, or a triple pyld would drop
-    if len(_known) < 16384 and not iri.startswith("urn:uuid:"):
+    if len(_known) < 16384 and len(iri) <= 256 and not iri.startswith("urn:uuid:"):
         _known[iri] = f"<{iri}>"
     return f"<{iri}>"
 

@@ -1,6 +1,6 @@
-"""RDFC-1.0 canonical N-Quads of the credentials this service builds, without pyld's expansion.
+"""RDFC-1.0 canonical N-Quads of credentials like ours, without pyld's expansion; hostile input too.
 
-Same bytes as ``canonical.canonicalize``, for a subset of JSON-LD, about 20 times faster. Two
+Same bytes as ``canonical.canonicalize_full``, for a subset of JSON-LD, about 20 times faster. Two
 facts make it possible:
 
 * Every node of our credentials has an IRI (vocabulary concepts theirs, the rest UUID URNs; the
@@ -22,8 +22,15 @@ caller canonicalizes the document the safe way instead, which gives the same res
 error as before. The checks of the safe path hold here too: a term the contexts do not define, a
 relative or malformed IRI or a forbidden character never makes it into the output.
 
+Verification runs untrusted documents through this walk (``canonical.canonicalize``), so it never
+guesses: besides whatever is outside the subset, any unforeseen exception and any shape past fixed
+limits (nesting, keys per node, types, contexts, key length) make it step aside. What the caches hold is counted (states, answers, remembered
+nodes, by size): past ``_LIMITS`` they are all dropped and the next document starts afresh, so
+hostile shapes cost memory only up to a bound. A recurring node is replayed only for equal JSON.
+
 tests/unit/signing/test_fastcanon.py compares the output with pyld's URDNA2015 byte for byte,
-for hundreds of generated credentials of every kind and for the edge cases of each rule above.
+for hundreds of generated credentials of every kind and for the edge cases of each rule above;
+test_verify_canon_fuzz.py, for thousands of hostile mutations of them (bytes or the same error).
 """
 from __future__ import annotations
 
@@ -58,6 +65,15 @@ _MAX_ENTRIES = 4096  # per cache of a state: what our documents need, with a wid
 # Nodes remembered per plan. Fresh UUID URNs name nodes of one document only; other IRIs
 # (vocabulary concepts, DIDs) recur from one document to the next.
 _MAX_SEEN = 512
+_MAX_SEEN_CHARS = 16_384  # a remembered node's JSON, at most
+# Shapes the walk takes on (larger ones go to the safe path): our credentials nest 10 deep, with
+# at most 16 keys a node, 3 types and 3 contexts; cache keys stay small.
+_MAX_DEPTH, _MAX_KEYS, _MAX_TYPES, _MAX_CONTEXTS, _MAX_KEY_CHARS = 32, 64, 16, 8, 512
+_MAX_CACHED_TEXT = 256  # longer strings are looked up without being remembered
+# What all caches together may hold (our documents need about 30 states, 1,000 answers and 2 MB
+# of remembered nodes). Hostile input can make any number of distinct shapes: past a limit,
+# every cache is dropped and filled again from the next document on.
+_LIMITS = {"states": 256, "answers": 65_536, "seen": 16_000_000}
 
 # how a scalar value of a term becomes RDF
 _TO_IRI, _TO_VOCAB, _TO_TYPED, _TO_PLAIN = range(4)
@@ -75,6 +91,16 @@ _PROCESSOR = jsonld.JsonLdProcessor()
 _get = jsonld.JsonLdProcessor.get_context_value
 _lock = threading.RLock()  # guards pyld calls and cache writes (reads need none); re-entered
 _http_hosts: dict[str, bool] = {}
+_spent = dict.fromkeys(_LIMITS, 0)
+_over_budget = False
+
+
+def _spend(kind: str, amount: int) -> None:
+    """Count ``amount`` more of ``kind`` in the caches (under ``_lock``)."""
+    global _over_budget
+    _spent[kind] += amount
+    if _spent[kind] > _LIMITS[kind]:
+        _over_budget = True  # the next document starts from empty caches
 
 
 def _literal(text: str) -> str:
@@ -102,7 +128,7 @@ def _iri(iri) -> str:
         if known is None:
             parts = urlsplit(iri)
             known = bool(iri[len(parts.scheme):].startswith("://") and parts.hostname)
-            if len(_http_hosts) < _MAX_ENTRIES:
+            if len(_http_hosts) < _MAX_ENTRIES and len(iri) <= _MAX_CACHED_TEXT:
                 _http_hosts[iri] = known
         if not known:
             raise Unsupported
@@ -118,7 +144,15 @@ def _remember(cache: dict, key, compute):
                 cache[key] = compute()
             except jsonld.JsonLdError:
                 raise Unsupported from None
+            _spend("answers", 1 + _size(key) // 64)
         return cache[key]
+
+
+def _size(key) -> int:
+    """Characters in a cache key (a string, or a tuple of strings and tuples)."""
+    if type(key) is tuple:
+        return sum(_size(item) for item in key)
+    return len(key) if type(key) is str else 1
 
 
 class _Term:
@@ -146,8 +180,10 @@ class _Term:
         tag = language.lower()
         if not _LANGUAGE_TAG.match(tag):
             raise Unsupported
-        if len(self.tags) < _MAX_ENTRIES:
-            self.tags[language] = f"@{tag}"
+        if len(self.tags) < _MAX_ENTRIES and len(language) <= _MAX_CACHED_TEXT:
+            with _lock:
+                self.tags[language] = f"@{tag}"
+                _spend("answers", 1)
         return f"@{tag}"
 
 
@@ -186,6 +222,8 @@ class _State:
     __slots__ = ("ctx", "prefixes", "vocab", "terms", "entries", "plans", "after")
 
     def __init__(self, ctx: dict):
+        with _lock:
+            _spend("states", 1)
         self.ctx = ctx
         self.prefixes = {t: m["@id"] for t, m in ctx["mappings"].items() if m and m.get("_prefix")}
         self.vocab: dict[str, object] = {}
@@ -199,8 +237,16 @@ class _State:
         try:
             return self.vocab[value]
         except KeyError:
-            return _remember(self.vocab, value, lambda: _PROCESSOR._expand_iri(
-                self.ctx, value, vocab=True, base=None))
+            pass
+        except TypeError:  # unhashable: not a string
+            raise Unsupported from None
+        if type(value) is not str:
+            raise Unsupported
+        if len(value) > _MAX_CACHED_TEXT:
+            with _lock:
+                return _PROCESSOR._expand_iri(self.ctx, value, vocab=True, base=None)
+        return _remember(self.vocab, value, lambda: _PROCESSOR._expand_iri(
+            self.ctx, value, vocab=True, base=None))
 
     def document_iri(self, value) -> str:
         """pyld's ``_expand_iri(ctx, value)`` (identifiers, @id-coerced values), as ``<iri>``."""
@@ -218,8 +264,12 @@ class _State:
     # -- the context steps of pyld's _expand, in its order -------------------------------------
     def with_context(self, context: tuple) -> "_State":
         """The top-level ``@context`` (bundled URLs) applied."""
-        return _remember(self.after, ("@context", context), lambda: _State(
+        return _remember(self.after, ("@context", context), lambda: self._successor(
             _PROCESSOR._process_context(self.ctx, list(context), _OPTIONS)))
+
+    def _successor(self, ctx: dict) -> "_State":
+        """The state of ``ctx``: this one if it is this state's context."""
+        return self if ctx is self.ctx else _State(ctx)
 
     def entry(self, prop: str, keys: tuple) -> "_Entry":
         """(state, @type key) for a node object with ``keys`` under ``prop``: type-scoped terms
@@ -230,12 +280,12 @@ class _State:
             return _remember(self.entries, (prop, keys), lambda: self._entry(prop, keys))
 
     def _entry(self, prop, keys: tuple) -> tuple:
-        ctx = self.ctx
+        state = self
         if prop is not None:
             if "@context" in keys:
                 raise Unsupported  # an embedded context: only the top-level one is handled
             keep = False
-            if ctx.get("previousContext") and len(keys) <= 2:
+            if self.ctx.get("previousContext") and len(keys) <= 2:
                 for key in sorted(keys):
                     expanded = self.vocab_iri(key)
                     if expanded == "@value":
@@ -243,28 +293,28 @@ class _State:
                     if expanded == "@id" and len(keys) == 1:
                         keep = True
                         break
-            scoped = _get(ctx, prop, "@context")
-            if not keep:
-                ctx = _PROCESSOR._revert_to_previous_context(ctx)
-            if scoped is not None:
-                ctx = _PROCESSOR._process_context(ctx, scoped, _OPTIONS, override_protected=True)
-        state = self if ctx is self.ctx else _State(ctx)
+            state = _remember(self.after, ("@nested", prop, keep), lambda: self._nested(prop, keep))
         type_keys = [key for key in sorted(keys) if state.vocab_iri(key) == "@type"]
         if len(type_keys) > 1:
             raise Unsupported
         return _Entry(state, keys, type_keys[0] if type_keys else None)
+
+    def _nested(self, prop: str, keep: bool) -> "_State":
+        """The state a node object under ``prop`` starts in (pyld's _expand, before types)."""
+        ctx = self.ctx
+        scoped = _get(ctx, prop, "@context")
+        if not keep:
+            ctx = _PROCESSOR._revert_to_previous_context(ctx)
+        if scoped is not None:
+            ctx = _PROCESSOR._process_context(ctx, scoped, _OPTIONS, override_protected=True)
+        return self._successor(ctx)
 
     def plan(self, keys: tuple, types: tuple, type_key) -> _Plan:
         return _remember(self.plans, (keys, types), lambda: self._plan(keys, types, type_key))
 
     def _plan(self, keys: tuple, types: tuple, type_key) -> _Plan:
         """_prepare_nested_context's type-scoped contexts, then _expand_object's view of keys."""
-        ctx = self.ctx
-        for type_ in sorted(types):
-            scoped = _get(self.ctx, type_, "@context")
-            if scoped is not None and scoped is not False:
-                ctx = _PROCESSOR._process_context(ctx, scoped, _OPTIONS, propagate=False)
-        inner = self if ctx is self.ctx else _State(ctx)
+        inner = _remember(self.after, ("@type", types), lambda: self._typed(types))
         type_lines = tuple(f" {_TYPE_PREDICATE} {_iri(self.vocab_iri(t))} .\n" for t in types)
         id_key, terms = None, []
         for key in keys:
@@ -279,9 +329,21 @@ class _State:
             elif expanded == "@context" and key == "@context":
                 pass  # the top-level context, already applied
             else:
-                terms.append((key, inner._term(key, expanded)))
+                terms.append((key, inner.term(key, expanded)))
         return _Plan(id_key, inner, type_lines,
                      tuple((key, t.predicate, t.text_literal, t.suffix, t.alone, t) for key, t in terms))
+
+    def _typed(self, types: tuple) -> "_State":
+        """_prepare_nested_context's type-scoped contexts (in the order pyld applies them)."""
+        ctx = self.ctx
+        for type_ in sorted(types):
+            scoped = _get(self.ctx, type_, "@context")
+            if scoped is not None and scoped is not False:
+                ctx = _PROCESSOR._process_context(ctx, scoped, _OPTIONS, propagate=False)
+        return self._successor(ctx)
+
+    def term(self, key: str, expanded) -> _Term:
+        return _remember(self.terms, key, lambda: self._term(key, expanded))
 
     def _term(self, key: str, expanded) -> _Term:
         if not isinstance(expanded, str) or expanded.startswith("@"):
@@ -296,8 +358,17 @@ class _State:
         scoped = _get(self.ctx, key, "@context")
         state = self if scoped is None else _State(_PROCESSOR._process_context(
             self.ctx, scoped, _OPTIONS, propagate=True, override_protected=True))
-        if state is not self and _PROCESSOR._expand_iri(state.ctx, key, vocab=True) != expanded:
-            raise Unsupported  # _expand_value looks the term up again in its own context
+        if state is not self:
+            # pyld reads the container and direction here, the rest in the term's own context
+            # (_expand_value looks the term up again): they must agree
+            if _PROCESSOR._expand_iri(state.ctx, key, vocab=True) != expanded:
+                raise Unsupported
+            for entry in ("@type", "@language", "@direction", "@container", "reverse"):
+                if _get(state.ctx, key, entry) != _get(self.ctx, key, entry):
+                    raise Unsupported
+            mapping = state.ctx["mappings"].get(key)
+            if mapping and mapping.get("reverse"):
+                raise Unsupported
         language_map = "@language" in container
         coercion = _get(state.ctx, key, "@type")
         if coercion == "@id":
@@ -317,8 +388,23 @@ class _State:
         return _Term(predicate, state, language_map, _TO_PLAIN, "" if language is None else f"@{language}")
 
 
-_INITIAL = _State(_PROCESSOR._get_initial_context(_OPTIONS))
 _BUNDLED = known_context_urls()
+_root = _State(_PROCESSOR._get_initial_context(_OPTIONS))
+
+
+def _current_root() -> _State:
+    """The state every walk starts from; a fresh one (empty caches) once they hold too much.
+    Walks under way keep the states they hold, which stay correct: states never change meaning."""
+    global _root, _over_budget
+    if _over_budget:
+        with _lock:
+            if _over_budget:
+                for kind in _spent:
+                    _spent[kind] = 0
+                _http_hosts.clear()
+                _over_budget = False
+                _root = _State(_PROCESSOR._get_initial_context(_OPTIONS))
+    return _root
 
 
 class _Walk:
@@ -334,26 +420,37 @@ class _Walk:
 
     def top(self, doc: dict) -> None:
         context = doc.get("@context")
-        context = (context,) if isinstance(context, str) else context
-        if not isinstance(context, list | tuple) or not context \
-                or not all(isinstance(url, str) and url in _BUNDLED for url in context):
+        context = [context] if type(context) is str else context
+        if type(context) is not list or not 0 < len(context) <= _MAX_CONTEXTS \
+                or not all(type(url) is str and url in _BUNDLED for url in context):
             raise Unsupported
-        self.node(_INITIAL.with_context(tuple(context)), doc, None)
+        self.node(_current_root().with_context(tuple(context)), doc, None, 0)
 
-    def node(self, state: _State, node: dict, prop: str | None) -> str:
+    def node(self, state: _State, node: dict, prop: str | None, depth: int) -> str:
         """Emit the triples of ``node`` (under ``prop``, None at the top); return its subject."""
         keys = tuple(node)
-        entry = state.entries.get((prop, keys)) or state.entry(prop, keys)
+        if depth > _MAX_DEPTH or len(keys) > _MAX_KEYS:
+            raise Unsupported
+        entry = state.entries.get((prop, keys))
+        if entry is None:
+            if not all(type(key) is str and len(key) <= _MAX_KEY_CHARS for key in keys):
+                raise Unsupported
+            entry = state.entry(prop, keys)
         if entry.type_key is None:
             types = ()
         else:
             types = node[entry.type_key]
-            types = tuple(types) if type(types) is list else (types,)  # non-text: refused in plan
+            types = tuple(types) if type(types) is list else (types,)
+            if not 0 < len(types) <= _MAX_TYPES \
+                    or not all(type(t) is str and len(t) <= _MAX_KEY_CHARS for t in types):
+                raise Unsupported
         plan = entry.plans.get(types) or entry.plan(types)
         lines = self.lines
         recurring = None
         if plan.id_key is not None:
             name = node[plan.id_key]
+            if type(name) is not str:
+                raise Unsupported
             seen = plan.seen.get(name)
             if seen is not None and seen[0] == node:
                 lines.extend(seen[2])
@@ -391,12 +488,12 @@ class _Walk:
                             continue
                     self.language_map(head, term, value)
                 else:
-                    append(f"{head}{self.node(term.state, value, key)} .\n")
+                    append(f"{head}{self.node(term.state, value, key, depth + 1)} .\n")
             elif kind is list:
                 several = len(value) > 1
                 for item in value:
                     if type(item) is dict:
-                        append(f"{head}{self.node(term.state, item, key)} .\n")
+                        append(f"{head}{self.node(term.state, item, key, depth + 1)} .\n")
                     elif several and type(item) is not str:
                         raise Unsupported  # pyld merges 1 and True; nested arrays
                     else:
@@ -407,8 +504,23 @@ class _Walk:
             name, first_line, natives = recurring
             # only text below: dict equality then means the same JSON (1 == True does not arise)
             if natives == len(self.natives) and name not in plan.seen:
-                plan.seen[name] = (_copy_json(node), subject, tuple(lines[first_line:]))
+                self.remember(plan, name, node, subject, tuple(lines[first_line:]))
         return subject
+
+    @staticmethod
+    def remember(plan: _Plan, name: str, node: dict, subject: str, lines: tuple) -> None:
+        """Keep a small recurring node's conversion (a copy of its JSON decides when it is met
+        again); the copy and its lines count against the budget."""
+        size = sum(len(line) for line in lines)
+        if size > _MAX_SEEN_CHARS:
+            return
+        copied, json_size = _copy_json(node)
+        if json_size > _MAX_SEEN_CHARS:
+            return
+        with _lock:
+            if len(plan.seen) < _MAX_SEEN and name not in plan.seen:
+                plan.seen[name] = (copied, subject, lines)
+                _spend("seen", size + json_size + 512)
 
     def scalar(self, head: str, term: _Term, value) -> None:
         mode = term.mode
@@ -450,12 +562,23 @@ class _Walk:
                 append(f"{head}{_literal(text)}{suffix} .\n")
 
 
-def _copy_json(value):
+def _copy_json(value) -> tuple[object, int]:
+    """A copy of ``value`` (JSON: nested dicts and lists are copied) and its size in characters,
+    more or less."""
     if type(value) is dict:
-        return {key: _copy_json(item) for key, item in value.items()}
+        copied, size = {}, 2
+        for key, item in value.items():
+            copied[key], item_size = _copy_json(item)
+            size += len(key) + item_size + 4
+        return copied, size
     if type(value) is list:
-        return [_copy_json(item) for item in value]
-    return value
+        copied, size = [], 2
+        for item in value:
+            item_copy, item_size = _copy_json(item)
+            copied.append(item_copy)
+            size += item_size + 1
+        return copied, size
+    return value, (len(value) if type(value) is str else 8) + 2
 
 
 def canonical_nquads(doc) -> str:
@@ -482,8 +605,10 @@ def _sorted_lines(doc) -> list[str] | dict:
     walk = _Walk()
     try:
         walk.top(doc)
-    except (TypeError, KeyError, AttributeError):  # unhashable keys or types, and the like
-        raise Unsupported from None
+    except Unsupported:
+        raise
+    except Exception:  # noqa: BLE001 - anything unforeseen (unhashable keys, recursion, ...)
+        raise Unsupported from None  # the safe path decides
     if not walk.natives:
         return sorted(set(walk.lines))
     lines = sorted(walk.lines)

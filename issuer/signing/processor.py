@@ -62,7 +62,7 @@ class CachingProcessor(jsonld.JsonLdProcessor):
             return known[(value, base)]
         except KeyError:
             result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-            if len(known) < _MAX_TERMS:
+            if len(known) < _MAX_TERMS and len(value) <= 256:  # keys of documents: bounded
                 known[(value, base)] = result
             return result
 
