@@ -110,12 +110,18 @@ def canonicalize_full(doc: dict, *, hash_name: str = "sha256") -> str:
 # work limit: a 2x8 tree of id-less nodes, or a 7-node clique of labelled ones, takes seconds.
 # Credentials need neither: documents that do are refused before canonicalization.
 MAX_BLANK_NODES = 12
+# pyld's node map compares each value of a node's property with all those already there (800
+# distinct values of one property take a third of a second, 20,000 minutes): the sum over a
+# node's properties (merged across the node's occurrences) of their value counts squared is
+# bounded. A credential's largest lists hold tens of values; this allows one of 300.
+MAX_MERGE_WORK = 100_000
 
 
 def _limit_blank_nodes(expanded) -> None:
-    """:raise InvalidDocument: a blank node identifier (``_:``), or more than MAX_BLANK_NODES
-    nodes without an id."""
+    """:raise InvalidDocument: a blank node identifier (``_:``), more than MAX_BLANK_NODES nodes
+    without an id, or more than MAX_MERGE_WORK value comparisons for the node map."""
     stack, blank = [expanded], 0
+    counts: dict[tuple, int] = {}  # (node, property) -> values the node map will merge there
     while stack:
         item = stack.pop()
         if isinstance(item, list):
@@ -126,10 +132,23 @@ def _limit_blank_nodes(expanded) -> None:
                 raise InvalidDocument(f"blank node identifier {node_id[:40]!r} not accepted: give the node an IRI",
                                       code="BLANK_NODE_ID")
             blank += node_id is None and "@list" not in item and "@set" not in item
+            node = node_id if isinstance(node_id, str) else id(item)
+            for key, value in item.items():
+                if key == "@reverse" and isinstance(value, dict):
+                    for prop, referrers in value.items():
+                        for referrer in referrers if isinstance(referrers, list) else (referrers,):
+                            other = referrer.get("@id") if isinstance(referrer, dict) else None
+                            slot = (other if isinstance(other, str) else id(referrer), prop)
+                            counts[slot] = counts.get(slot, 0) + 1
+                elif key == "@type" or not key.startswith("@"):
+                    counts[(node, key)] = counts.get((node, key), 0) + (len(value) if isinstance(value, list) else 1)
             stack.extend(v if k != "@reverse" else list(v.values()) for k, v in item.items()
                          if k not in ("@id", "@type") and isinstance(v, (list, dict)))
     if blank > MAX_BLANK_NODES:
         raise InvalidDocument(f"more than {MAX_BLANK_NODES} nodes without an id", code="TOO_MANY_BLANK_NODES")
+    if sum(n * n for n in counts.values()) > MAX_MERGE_WORK:
+        raise InvalidDocument("too many values of one property of a node (more than a few hundred)",
+                              code="TOO_MANY_VALUES")
 
 
 def _canonicalizer(hash_name: str):

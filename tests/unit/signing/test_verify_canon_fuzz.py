@@ -70,6 +70,20 @@ def outcome(function, doc, hash_name: str):
         return ("crash", type(exc).__name__)
 
 
+def old_outcomes(doc, hash_name: str) -> tuple:
+    """What ``canonicalize`` may give: ``canonicalize_full``'s outcome, and where that is the
+    node-map work limit (TOO_MANY_VALUES), the outcome without that limit too (the fast walk
+    gives pyld's bytes for such documents in linear time, where pyld's node map is quadratic)."""
+    old = outcome(canonicalize_full, doc, hash_name)
+    if old[0] != "error" or old[2] != "TOO_MANY_VALUES":
+        return (old,)
+    limit, canonical.MAX_MERGE_WORK = canonical.MAX_MERGE_WORK, float("inf")
+    try:
+        return (old, outcome(canonicalize_full, doc, hash_name))
+    finally:
+        canonical.MAX_MERGE_WORK = limit
+
+
 def fast_answer(doc) -> str | None:
     try:
         return fastcanon.canonical_nquads(doc)
@@ -378,12 +392,12 @@ def _differences(cases) -> tuple[list, int]:
     problems, fast_taken = [], 0
     for index, (doc, hash_name, names) in enumerate(cases):
         before = copy.deepcopy(doc)
-        old = outcome(canonicalize_full, doc, hash_name)
+        olds = old_outcomes(doc, hash_name)
         new = outcome(canonicalize, doc, hash_name)
         if doc != before:
             problems.append((index, names, "input changed"))
-        if new != old:
-            problems.append((index, names, "outcome differs", str(old)[:300], str(new)[:300]))
+        if new not in olds:
+            problems.append((index, names, "outcome differs", str(olds[0])[:300], str(new)[:300]))
         elif new[0] == "ok" and canonicalize_utf8(doc, hash_name=hash_name) != new[1].encode("utf-8"):
             problems.append((index, names, "utf-8 bytes differ"))
         elif new[0] == "ok":
@@ -443,11 +457,11 @@ def test_unmutated_documents_take_the_fast_path_in_both_hashes():
 def test_tiny_cache_limits_are_reset_and_stay_correct(monkeypatch):
     """Hostile shapes fill the caches: they are dropped and rebuilt, the answers unchanged."""
     cases = list(mutated_documents(300, seed=2027))
-    expected = [outcome(canonicalize_full, doc, hash_name) for doc, hash_name, _ in cases]
+    expected = [old_outcomes(doc, hash_name) for doc, hash_name, _ in cases]
     monkeypatch.setattr(fastcanon, "_LIMITS", {"states": 6, "answers": 120, "seen": 20_000})
     roots = set()
     for (doc, hash_name, names), wanted in zip(cases, expected):
-        assert outcome(canonicalize, doc, hash_name) == wanted, names
+        assert outcome(canonicalize, doc, hash_name) in wanted, names
         roots.add(id(fastcanon._current_root()))
     assert len(roots) > 5  # the caches were dropped again and again
     assert all(fastcanon._spent[kind] <= limit * 2 + 40_000 for kind, limit in fastcanon._LIMITS.items())
@@ -455,11 +469,11 @@ def test_tiny_cache_limits_are_reset_and_stay_correct(monkeypatch):
 
 def test_threads_with_cache_resets_get_the_old_outcomes(monkeypatch):
     cases = list(mutated_documents(240, seed=2028))
-    expected = [outcome(canonicalize_full, doc, hash_name) for doc, hash_name, _ in cases]
+    expected = [old_outcomes(doc, hash_name) for doc, hash_name, _ in cases]
     monkeypatch.setattr(fastcanon, "_LIMITS", {"states": 10, "answers": 300, "seen": 50_000})
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(lambda case: outcome(canonicalize, case[0], case[1]), cases))
-    assert [i for i, (a, b) in enumerate(zip(got, expected)) if a != b] == []
+    assert [i for i, (a, b) in enumerate(zip(got, expected)) if a not in b] == []
 
 
 def test_hostile_shapes_do_not_grow_the_caches_past_their_limits():
