@@ -441,10 +441,12 @@ class _Walk:
         else:
             types = node[entry.type_key]
             types = tuple(types) if type(types) is list else (types,)
-            if not 0 < len(types) <= _MAX_TYPES \
-                    or not all(type(t) is str and len(t) <= _MAX_KEY_CHARS for t in types):
+        plan = entry.plans.get(types)  # unhashable types: TypeError, which means Unsupported
+        if plan is None:  # checked once, when the plan for these types is made
+            if entry.type_key is not None and (not 0 < len(types) <= _MAX_TYPES or not all(
+                    type(t) is str and len(t) <= _MAX_KEY_CHARS for t in types)):
                 raise Unsupported
-        plan = entry.plans.get(types) or entry.plan(types)
+            plan = entry.plan(types)
         lines = self.lines
         recurring = None
         if plan.id_key is not None:
