@@ -54,6 +54,29 @@ def _copy_json(value):
     return copy.deepcopy(value)
 
 
+_MAX_KEPT_OPTIONS, _MAX_OPTIONS_CHARS = 64, 2048
+_kept_options: dict[tuple, bytes] = {}
+
+
+def _proof_canonical(config: dict, hash_name: str) -> bytes:
+    """``canonicalize_utf8(config)``, kept for proof options of short texts (a pure function of
+    the options and the bundled contexts: a later call with equal options gets the same bytes)."""
+    context = config.get("@context")
+    context = tuple(context) if type(context) is list else context
+    items = tuple(sorted((k, v) for k, v in config.items() if k != "@context"))
+    texts = [v for _, v in items] + list(context if type(context) is tuple else (context,))
+    if not all(type(v) is str for v in texts) or sum(map(len, texts)) > _MAX_OPTIONS_CHARS:
+        return canonicalize_utf8(config, hash_name=hash_name)
+    key = (hash_name, type(config.get("@context")).__name__, context, items)
+    found = _kept_options.get(key)
+    if found is None:
+        found = canonicalize_utf8(config, hash_name=hash_name)
+        if len(_kept_options) >= _MAX_KEPT_OPTIONS:
+            _kept_options.clear()
+        _kept_options[key] = found
+    return found
+
+
 def _is_datetime(value) -> bool:
     if not isinstance(value, str) or not _DATETIME.match(value):
         return False
@@ -104,32 +127,30 @@ class RdfcSuite:
         proof = {"type": PROOF_TYPE, "cryptosuite": self.cryptosuite,
                  "created": format_created(created), "verificationMethod": signer.key_id,
                  "proofPurpose": proof_purpose}
-        data = self.hash_data(doc, proof, self._hash_name(signer.algorithm), signing=True)
+        data = self.hash_data(doc, proof, self._hash_name(signer.algorithm))
         proof["proofValue"] = multibase.encode(signer.sign(data))
         return {**(_copy_json(doc) if copy_values else doc), "proof": proof}
 
     def hash_data(self, unsecured: dict, proof_options: dict, hash_name: str, *,
-                  signing: bool = False, canonical_document: str | None = None) -> bytes:
+                  canonical_document: str | None = None) -> bytes:
         """``H(canon(proofConfig)) || H(canon(unsecured))``; proofConfig takes the document's
-        ``@context``.
-
-        ``signing`` (True from ``add_proof``) changes nothing any more: signing and verification
-        both use ``canonicalize_utf8``, whose fast walk takes untrusted input too.
+        ``@context``. Signing and verification both canonicalize with ``canonicalize_utf8``, whose
+        fast walk takes untrusted input too; the proof configuration's canonical form is kept for
+        the next proof with the same options (a batch of certificates signed at one time).
         ``canonical_document``: ``canonicalize(unsecured)`` (SHA-256 labels) when the caller has
         it already; it is used only with ``hash_name`` "sha256".
 
         :raise InvalidDocument, UnknownContext: either document cannot be canonicalized safely.
         """
-        canon = canonicalize_utf8
         config = dict(proof_options)
         config.pop("proofValue", None)
         config["@context"] = unsecured.get("@context")
         if canonical_document is not None and hash_name == "sha256":
             doc_canon = canonical_document.encode("utf-8")
         else:
-            doc_canon = canon(unsecured, hash_name=hash_name)  # the document's errors first
+            doc_canon = canonicalize_utf8(unsecured, hash_name=hash_name)  # the document's errors first
         try:
-            proof_canon = canon(config, hash_name=hash_name)
+            proof_canon = _proof_canonical(config, hash_name)
         except InvalidDocument as exc:
             hint = f" (is {DATA_INTEGRITY_V2} missing?)" if "term" in exc.extra else ""
             raise InvalidDocument(f"the proof options cannot be canonicalized with the document's "

@@ -241,3 +241,25 @@ def test_suite_registry():
         with pytest.raises(InvalidProof) as raised:
             suite_for(name)
         assert raised.value.code == "UNSUPPORTED_CRYPTOSUITE"
+
+
+@pytest.mark.parametrize("hash_name", ["sha256", "sha384"])
+def test_kept_proof_configurations_give_the_bytes_of_a_fresh_canonicalization(hash_name):
+    from issuer.signing.canonical import canonicalize_utf8
+    from issuer.signing.data_integrity import _proof_canonical
+
+    base = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "created": "2025-01-01T00:00:00Z",
+            "verificationMethod": "did:example:issuer#key-1", "proofPurpose": "assertionMethod"}
+    variants = [
+        {**base, "@context": [VC_V2]},
+        {**base, "@context": VC_V2},
+        {**base, "@context": [VC_V1, DATA_INTEGRITY_V2]},
+        {**base, "@context": [VC_V2], "created": "2025-01-01T00:00:01Z"},
+        {**base, "@context": [VC_V2], "proofPurpose": "authentication"},
+        {**base, "@context": [VC_V2], "verificationMethod": "did:example:other#key-2"},
+        {**base, "@context": [VC_V2], "challenge": "abc", "domain": "example.org"},
+    ]
+    for _ in range(2):  # made, then kept
+        answers = [_proof_canonical(config, hash_name) for config in variants]
+        assert answers == [canonicalize_utf8(config, hash_name=hash_name) for config in variants]
+    assert len(set(answers[2:])) == len(answers) - 2  # each option shows in the bytes
