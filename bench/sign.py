@@ -10,7 +10,7 @@ checks, two expansions, URDNA2015), which is slower than the baseline. Both run 
 other on one core, over the same documents, after a warm-up on other documents (the service's
 compiled plans then cover the shapes of credential it meets: the steady state of a running
 service; the first document's cost is shown apart). Then, for every document of the run, the
-service's canonical N-Quads (``canonicalize_own``, what ``add_proof`` hashes) must equal pyld's,
+service's canonical N-Quads (``canonicalize``, what ``add_proof`` hashes) must equal pyld's,
 byte for byte, and its signature must hold over pyld's hash data; the script exits 1 otherwise.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from common import (
 )
 
 from issuer.signing import multibase
-from issuer.signing.canonical import canonicalize_own
+from issuer.signing.canonical import canonicalize
 from issuer.signing.eddsa_rdfc_2022 import EddsaRdfc2022
 
 
@@ -66,7 +66,7 @@ def main() -> int:
 
         identical = 0
         for doc, (_, pyld_canon), secured in zip(docs, baseline, signed):
-            same = canonicalize_own(doc) == pyld_canon
+            same = canonicalize(doc) == pyld_canon
             data, _ = baseline_hash_data(doc, secured["proof"])
             public_key.verify(multibase.decode(secured["proof"]["proofValue"]), data)  # raises
             identical += same

@@ -2,10 +2,13 @@
 
     python bench/verify.py [-n 150] [--kind individual|interdisciplinary|expertise|all]
 
-The input of a verifier is untrusted, so the service processes it in full: pyld expansion with
-the dropped-term handler, the IRI and character checks, pyld's RDF conversion (its bundled
-contexts resolved once per process; a dataset without blank nodes sorted rather than run through
-URDNA2015's hashing). Baseline: ``jsonld.normalize`` (expansion and URDNA2015) of the proof
+The input of a verifier is untrusted. The service's ``canonicalize`` gives it to the fast walk
+(``fastcanon``), which answers only for documents inside the JSON-LD subset it implements
+exactly (with pyld's own context processing) and steps aside for anything else; then the full
+path decides: pyld expansion with the dropped-term handler, the IRI and character checks,
+pyld's RDF conversion (bundled contexts resolved once per process; a dataset without blank
+nodes sorted rather than run through URDNA2015's hashing). Either way the bytes are pyld's, or
+the error is the full path's. Baseline: ``jsonld.normalize`` (expansion and URDNA2015) of the proof
 options and of the document on every call, SHA-256, Ed25519. Both run on one core over the same
 signed documents. Also shown: the service's own path before the speed-ups. Every document must
 verify both ways, and the service's canonical N-Quads (``canonicalize``, what ``verify``

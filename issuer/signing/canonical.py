@@ -73,11 +73,6 @@ def canonicalize_utf8(doc: dict, *, hash_name: str = "sha256") -> bytes:
         return canonicalize_full(doc, hash_name=hash_name).encode("utf-8")
 
 
-# Signing used the fast walk before verification did; the names stay for their callers.
-canonicalize_own = canonicalize
-canonicalize_own_utf8 = canonicalize_utf8
-
-
 def canonicalize_full(doc: dict, *, hash_name: str = "sha256") -> str:
     """``canonicalize`` without the fast walk: pyld's expansion, the checks, then RDFC-1.0.
 
