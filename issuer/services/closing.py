@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from issuer.domain.calendar import is_semester_id, semester_order
@@ -68,8 +68,10 @@ class CloseService:
             run = CloseRunRow(semester_id=semester, started_at=now)
             self.session.add(run)
             self.session.flush()
-            for pk in self._students_to_evaluate(semester):
-                self.session.add(CloseClaimRow(run_id=run.id, student_pk=pk, done=False))
+            claims = [{"run_id": run.id, "student_pk": pk, "done": False}
+                      for pk in self._students_to_evaluate(semester)]
+            if claims:  # one executemany (a semester's students: tens of thousands of rows)
+                self.session.execute(insert(CloseClaimRow.__table__), claims)
         self.session.commit()
         return run.id
 
@@ -141,8 +143,8 @@ class CloseService:
         if remaining:
             raise Conflict(f"{remaining} students of the close of {run.semester_id} are not evaluated yet",
                            code="CLOSE_IN_PROGRESS")
-        claims = self.session.scalars(select(CloseClaimRow).where(CloseClaimRow.run_id == run_id)
-                                      .order_by(CloseClaimRow.student_pk)).all()
+        claims = self.session.execute(select(CloseClaimRow.result).where(CloseClaimRow.run_id == run_id)
+                                      .order_by(CloseClaimRow.student_pk)).all()  # rows with .result
         if run.finished_at is None:
             run.finished_at = now
             AuditRepository(self.session).record(
