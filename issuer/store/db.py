@@ -53,6 +53,14 @@ def _close_session(_exc: BaseException | None) -> None:
         db_session.close()
 
 
+def release_connections() -> None:
+    """Close the current session and every pooled connection of the app's engine (before forking:
+    a child must not share a connection with its parent); later queries connect again."""
+    if "db_session" in g:
+        g.db_session.close()
+    engine().dispose()
+
+
 def upgrade(engine_: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` with the bundled Alembic migrations."""
     config = Config()
