@@ -93,7 +93,7 @@ def canonicalize_full(doc: dict, *, hash_name: str = "sha256") -> str:
         return expanded_nquads(expanded)  # every node named: pyld's conversion and sort, quicker
     except fastcanon.Unsupported:
         pass
-    _limit_blank_nodes(expanded)
+    _limit_node_map(expanded)
     dataset = _run(lambda: _to_dataset(expanded))
     if not _has_blank_nodes(dataset):
         # RDFC-1.0 relabels blank nodes and sorts; without blank nodes only the sort is left
@@ -112,7 +112,7 @@ MAX_BLANK_NODES = 12
 MAX_MERGE_WORK = 100_000
 
 
-def _limit_blank_nodes(expanded) -> None:
+def _limit_node_map(expanded) -> None:
     """:raise InvalidDocument: a blank node identifier (``_:``), more than MAX_BLANK_NODES nodes
     without an id, or more than MAX_MERGE_WORK value comparisons for the node map."""
     stack, blank = [expanded], 0
