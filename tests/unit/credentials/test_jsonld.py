@@ -15,6 +15,7 @@ from issuer.credentials import vocab
 from issuer.credentials.contexts import EDC_CONTEXTS, load_document
 from issuer.credentials.jsonld import STATUS_NS, build_credential, read_status
 from issuer.errors import InvalidDocument
+from tests.generators import common, counting_ids
 
 KINDS = ("individual", "interdisciplinary", "expertise")
 UUID_URN = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -367,31 +368,12 @@ def test_unknown_codes_are_refused(lookup):
 
 
 # --- parts from templates ---
-def _bench_common():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[3] / "bench" / "common.py"
-    spec = importlib.util.spec_from_file_location("bench_common", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _counting_ids(n: int):
-    import itertools
-
-    counter = itertools.count()
-    return lambda: f"urn:uuid:00000000-0000-4000-8000-{n:06d}{next(counter):06d}"
-
-
 @pytest.mark.parametrize("kind", ["individual", "interdisciplinary", "expertise"])
 def test_credentials_with_parts_from_templates_equal_the_direct_build(monkeypatch, png, kind):
     """Every course of the catalogue (and random awards of each kind), twice: the second build takes
     the course's and issuer's parts from the templates; with the same ids, the same JSON."""
     from issuer.credentials import jsonld as module
 
-    common = _bench_common()
     rng = __import__("random").Random(7)
     awards = [common.random_award(rng, kind) for _ in range(60)]
     if kind == "individual":
@@ -404,7 +386,7 @@ def test_credentials_with_parts_from_templates_equal_the_direct_build(monkeypatc
         return json.dumps(build_credential(
             award, credential_id=f"urn:uuid:{n:08d}-1111-4111-8111-111111111111", issuer_did=common.did_of(issuer.code),
             issued_at=datetime(2025, 3, 1, 10, tzinfo=UTC), verify_url=f"https://example.org/v/{n}",
-            status=None, display_png=png, new_id=_counting_ids(n), institutions=common.institutions()))
+            status=None, display_png=png, new_id=counting_ids(n), institutions=common.institutions()))
 
     for n, award in enumerate(awards):
         monkeypatch.setattr(module, "_USE_TEMPLATES", False)

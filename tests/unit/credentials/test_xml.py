@@ -18,6 +18,7 @@ from issuer.credentials.xml import (
 )
 from issuer.domain.model import ItineraryKind
 from issuer.errors import InvalidXml
+from tests.generators import common, counting_ids
 from tests.unit.credentials.xml_fixtures import (
     AISBL_DID,
     AUA_DID,
@@ -163,26 +164,14 @@ def test_parse_xml_needs_bytes():
 
 
 # --- course templates ---
-def _bench_common():
-    import importlib.util
-
-    root = Path(__file__).resolve().parents[3]
-    spec = importlib.util.spec_from_file_location("bench_common", root / "bench" / "common.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_individual_certificates_from_course_templates_equal_the_direct_build():
     """Every course of the bundled catalogue, each several times (the template then comes from the
     cache): with the same ids, the templated XML has the bytes of the element-by-element build."""
-    import itertools
     import random
     from dataclasses import replace
 
     from issuer.credentials import xml
 
-    common = _bench_common()
     rng = random.Random(11)
     issued = datetime.fromisoformat("2025-03-01T10:00:00+00:00")
     courses = {(c.code, c.semester): c for c in common.reference().courses}
@@ -190,12 +179,9 @@ def test_individual_certificates_from_course_templates_equal_the_direct_build():
     awards += [replace(awards[n % len(awards)], course=course, host=common.institutions()[course.host])
                for n, course in enumerate(courses.values())]
     for n, award in enumerate(awards):
-        def ids(n=n):
-            counter = itertools.count()
-            return lambda: f"urn:uuid:00000000-0000-4000-8000-{n:06d}{next(counter):06d}"
-        direct = xml._Builder(ids()).individual(award, f"urn:uuid:{n:08d}-1111-4111-8111-111111111111",
+        direct = xml._Builder(counting_ids(n)).individual(award, f"urn:uuid:{n:08d}-1111-4111-8111-111111111111",
                                                 AUA_DID, issued, f"https://example.org/v/{n}")
-        templated = xml._Builder(ids()).individual_from_template(
+        templated = xml._Builder(counting_ids(n)).individual_from_template(
             award, f"urn:uuid:{n:08d}-1111-4111-8111-111111111111", AUA_DID, issued, f"https://example.org/v/{n}")
         assert to_bytes(templated) == to_bytes(direct), award.course.code
     assert xml._individual_template.cache_info().hits > 0

@@ -7,11 +7,9 @@ path), and for edge cases, whichever path they take. Errors must be those of ``c
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import random
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from pyld import jsonld
@@ -21,26 +19,16 @@ from issuer.errors import InvalidDocument, UnknownContext
 from issuer.signing import fastcanon
 from issuer.signing.canonical import canonicalize, canonicalize_full, canonicalize_utf8
 from issuer.signing.processor import CachingProcessor
+from tests.generators import common as generators
 
 from .conftest import ECDSA_DIR, EDDSA_DIR, read_json
 
-ROOT = Path(__file__).resolve().parents[3]
 PER_KIND = 100
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ELM = "http://data.europa.eu/snb/model/elm/"
 STATUS = "https://www.w3.org/ns/credentials/status#"
 SUBJECT = "urn:uuid:5f0e0d1a-8c5b-4f1e-9a43-2f6c1d7e9b10"
-
-
-def _load_generators():
-    spec = importlib.util.spec_from_file_location("bench_common", ROOT / "bench" / "common.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-generators = _load_generators()
 
 
 def pyld(doc: dict) -> str:

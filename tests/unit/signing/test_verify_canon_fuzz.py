@@ -11,7 +11,6 @@ another's, must stay bounded, and must hold under threads.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import random
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,7 @@ from issuer.credentials.contexts import DATA_INTEGRITY_V2, EDC_AP, EDC_CONTEXTS,
 from issuer.errors import IssuerError
 from issuer.signing import canonical, fastcanon
 from issuer.signing.canonical import canonicalize, canonicalize_full, canonicalize_utf8
+from tests.generators import common as generators
 
 from .conftest import ECDSA_DIR, EDDSA_DIR, read_json
 
@@ -32,16 +32,6 @@ ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CASES = 1500  # seeded mutated documents, 1 to 3 mutations each (about 25 s)
-
-
-def _load_generators():
-    spec = importlib.util.spec_from_file_location("bench_common_fuzz", ROOT / "bench" / "common.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-generators = _load_generators()
 
 
 # -- the references -------------------------------------------------------------------------------

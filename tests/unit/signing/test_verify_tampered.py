@@ -7,8 +7,6 @@ verification used before). Both must refuse it with the same ``InvalidProof`` co
 from __future__ import annotations
 
 import copy
-import importlib.util
-from pathlib import Path
 
 import pytest
 
@@ -16,18 +14,9 @@ from issuer.credentials.contexts import EDC_CONTEXTS, VC_V2
 from issuer.errors import InvalidProof
 from issuer.signing import fastcanon
 from issuer.signing.eddsa_rdfc_2022 import EddsaRdfc2022
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def _load_generators():
-    spec = importlib.util.spec_from_file_location("bench_common_tampered", ROOT / "bench" / "common.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.generators import common as generators
 
 
-generators = _load_generators()
 SUITE, SIGNER = EddsaRdfc2022(), generators.signer_for("AUA")
 
 
