@@ -124,11 +124,8 @@ class BackgroundEncoder:
             row = top + patch.size[1]
         if row < self.size[1]:
             segments.append(self._stretch(row, self.size[1]))
-        adler = 1
-        for segment in segments:
-            adler = adler32_combine(adler, segment.adler, segment.length)
-        stream = b"".join((_ZLIB_HEADER, *(segment.data for segment in segments), _FINAL_BLOCK,
-                           struct.pack(">I", adler)))
+        whole = _joined(segments)
+        stream = b"".join((_ZLIB_HEADER, whole.data, _FINAL_BLOCK, struct.pack(">I", whole.adler)))
         return b"".join((self._head, _chunk(b"IDAT", stream), _chunk(b"IEND", b"")))
 
 
@@ -149,12 +146,17 @@ def _stretches(background: Image.Image, bands: tuple[tuple[_Segment, ...], ...],
             else:
                 parts += _encode_rows(background, top, end, level)
             top = end
-        adler = 1
-        for part in parts:
-            adler = adler32_combine(adler, part.adler, part.length)
-        return _Segment(b"".join(part.data for part in parts), adler, sum(part.length for part in parts))
+        return _joined(parts)
 
     return stretch
+
+
+def _joined(segments: list[_Segment]) -> _Segment:
+    """Segments one after the other as one: their deflate data joined, their Adler-32 combined."""
+    adler = 1
+    for segment in segments:
+        adler = adler32_combine(adler, segment.adler, segment.length)
+    return _Segment(b"".join(segment.data for segment in segments), adler, sum(s.length for s in segments))
 
 
 def _encode_rows(image: Image.Image, top: int, bottom: int, level: int) -> tuple[_Segment, ...]:
