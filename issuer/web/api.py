@@ -27,7 +27,7 @@ def put_micro_credential(semester: str, code: str):
     """Create or replace one run of a micro-credential (its host university, or AISBL)."""
     by = deps.caller()
     run, created = deps.catalogue().put_run(semester, code, request.get_json(silent=True),
-                                                          by=by, now=datetime.now(UTC))
+                                            by=by, now=datetime.now(UTC))
     return run, 201 if created else 200
 
 
