@@ -124,10 +124,10 @@ class IssuanceService:
         catalogue = Catalogue.load(self.session)
         completions = CompletionRepository(self.session)
         records = completions.reported_by(host)
-        by_student: dict[tuple[str, str], list[CompletionRecord]] = {}
-        for record in completions.for_students({r.student_key for r in records}):
-            by_student.setdefault((record.student_key, record.semester), []).append(record)
         selected = [r for r in self._select(records, only) if _shard_of(r, shard[1]) == shard[0]]
+        by_student: dict[tuple[str, str], list[CompletionRecord]] = {}
+        for record in completions.for_students({r.student_key for r in selected}):
+            by_student.setdefault((record.student_key, record.semester), []).append(record)
         existing = self._existing_many([individual_award_key(r) for r in selected])
         student_pks = completions.student_pks({r.student_key for r in selected})
         issued, not_issued = [], []

@@ -171,20 +171,20 @@ class CompletionRepository:
 
     def for_student(self, home_university: str, student_id: str) -> list[CompletionRecord]:
         rows = self.session.execute(
-            select(CompletionRow, StudentRow).join(StudentRow)
+            _record_query()
             .where(StudentRow.home_university == home_university, StudentRow.student_id == student_id)
             .order_by(CompletionRow.semester_id, CompletionRow.applied_at, CompletionRow.course_code)
         )
-        return [_completion(c, s) for c, s in rows]
+        return [_completion(row) for row in rows]
 
     def reported_by(self, institution: str) -> list[CompletionRecord]:
         """Every record the institution reported, in a stable order."""
         rows = self.session.execute(
-            select(CompletionRow, StudentRow).join(StudentRow)
+            _record_query()
             .where(CompletionRow.reported_by == institution)
             .order_by(CompletionRow.semester_id, StudentRow.home_university, StudentRow.student_id,
                       CompletionRow.applied_at, CompletionRow.course_code))
-        return [_completion(c, s) for c, s in rows]
+        return [_completion(row) for row in rows]
 
     def for_students(self, keys: Iterable[tuple[str, str]]) -> list[CompletionRecord]:
         """Every record of the given students, whoever reported it."""
@@ -195,9 +195,8 @@ class CompletionRepository:
         for home, ids in sorted(by_home.items()):
             for chunk in _chunks(sorted(ids), 500):
                 rows = self.session.execute(
-                    select(CompletionRow, StudentRow).join(StudentRow)
-                    .where(StudentRow.home_university == home, StudentRow.student_id.in_(chunk)))
-                records += [_completion(c, s) for c, s in rows]
+                    _record_query().where(StudentRow.home_university == home, StudentRow.student_id.in_(chunk)))
+                records += [_completion(row) for row in rows]
         return records
 
     def student_pks(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -313,12 +312,28 @@ def _personal(r: CompletionRecord) -> dict:  # as _student_rows reads them
             "date_of_birth": r.date_of_birth}
 
 
-def _completion(c: CompletionRow, s: StudentRow) -> CompletionRecord:
+_RECORD_COLUMNS = (
+    StudentRow.student_id, StudentRow.home_university, StudentRow.given_name, StudentRow.family_name,
+    StudentRow.email, StudentRow.date_of_birth, CompletionRow.study_level, CompletionRow.english_level,
+    CompletionRow.course_code, CompletionRow.semester_id, CompletionRow.classes_attended,
+    CompletionRow.classes_total, CompletionRow.grade, CompletionRow.passed, CompletionRow.assessed_on,
+    CompletionRow.grade_announced_on, CompletionRow.objection, CompletionRow.applied_at, CompletionRow.reported_by,
+)
+
+
+def _record_query():
+    """Completion records with their students, as columns: a host's thousands of records load
+    several times faster than as ORM entities."""
+    return select(*_RECORD_COLUMNS).join_from(CompletionRow, StudentRow, CompletionRow.student_pk == StudentRow.id)
+
+
+def _completion(row) -> CompletionRecord:
+    (student_id, home, given, family, email, born, study_level, english_level, course_code, semester,
+     attended, total, grade, passed, assessed_on, announced_on, objection, applied_at, reported_by) = row
     return CompletionRecord(
-        student_id=s.student_id, home_university=s.home_university, given_name=s.given_name,
-        family_name=s.family_name, email=s.email, date_of_birth=s.date_of_birth,
-        study_level=c.study_level, english_level=c.english_level, course_code=c.course_code,
-        semester=c.semester_id, classes_attended=c.classes_attended, classes_total=c.classes_total,
-        grade=c.grade, passed=c.passed, assessed_on=c.assessed_on, grade_announced_on=c.grade_announced_on,
-        objection=Objection(c.objection), applied_at=utc(c.applied_at), reported_by=c.reported_by,
+        student_id=student_id, home_university=home, given_name=given, family_name=family, email=email,
+        date_of_birth=born, study_level=study_level, english_level=english_level, course_code=course_code,
+        semester=semester, classes_attended=attended, classes_total=total, grade=grade, passed=passed,
+        assessed_on=assessed_on, grade_announced_on=announced_on, objection=Objection(objection),
+        applied_at=utc(applied_at), reported_by=reported_by,
     )
