@@ -509,15 +509,42 @@ def _http_url(value: str, field: str) -> str:
 
 def _refuse_control_characters(value, where: str, checked: set[int] = frozenset()) -> None:
     """:raise InvalidDocument: text with a ``_FORBIDDEN_TEXT`` character, naming where; the
-    objects whose ids are in ``checked`` are skipped."""
+    objects whose ids are in ``checked`` are skipped. The texts are searched at once ("\n", which
+    joins them, is allowed); only a document that has such a character is walked for its place."""
+    texts: list[str] = []
+    _collect_texts(value, checked, texts)
+    if _FORBIDDEN_TEXT.search("\n".join(texts)):
+        _find_control_character(value, where, checked)
+
+
+def _collect_texts(value, checked, texts: list[str]) -> None:
+    if isinstance(value, dict):
+        if id(value) not in checked:
+            texts += value
+            for item in value.values():
+                if isinstance(item, str):
+                    texts.append(item)
+                elif isinstance(item, (dict, list)):
+                    _collect_texts(item, checked, texts)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                texts.append(item)
+            elif isinstance(item, (dict, list)):
+                _collect_texts(item, checked, texts)
+    elif isinstance(value, str):
+        texts.append(value)
+
+
+def _find_control_character(value, where: str, checked) -> None:
     if isinstance(value, dict):
         if id(value) in checked:
             return
         for key, item in value.items():
-            _refuse_control_characters(key, where)
-            _refuse_control_characters(item, f"{where}.{key}" if where else key, checked)
+            _find_control_character(key, where, checked)
+            _find_control_character(item, f"{where}.{key}" if where else key, checked)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _refuse_control_characters(item, f"{where}[{index}]", checked)
+            _find_control_character(item, f"{where}[{index}]", checked)
     elif isinstance(value, str) and _FORBIDDEN_TEXT.search(value):
         raise InvalidDocument(f"{where}: text contains a control character", field=where)
