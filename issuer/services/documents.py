@@ -59,6 +59,28 @@ def serialize(doc: dict) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
+_IMAGE_MARK = "\x00"  # what no other text of a built credential holds (build_credential refuses it)
+
+
+def _serialize_built(doc: dict) -> str:
+    """``serialize(doc)`` for a credential ``build_credential`` made: its image's base64 content
+    (three quarters of the text) is put in after ``json.dumps`` rather than scanned by it, since
+    base64 needs no escaping in JSON."""
+    image = doc
+    for key in ("displayParameter", "individualDisplay", "displayDetail", "image"):
+        image = image.get(key) if isinstance(image, dict) else None
+    if not isinstance(image, dict) or not isinstance(image.get("content"), str):
+        return serialize(doc)
+    content = image["content"]
+    image["content"] = _IMAGE_MARK
+    try:
+        text = serialize(doc)
+    finally:
+        image["content"] = content
+    at = text.index('"\\u0000"')
+    return f'{text[:at]}"{content}"{text[at + 8:]}'
+
+
 def issuer_of(award: IndividualAward | ItineraryAward) -> Institution:
     return award.host if isinstance(award, IndividualAward) else award.issuer
 
@@ -77,7 +99,7 @@ def sign_award(award: IndividualAward | ItineraryAward, *, keystore: KeyStore,
     suite = suite_for(str(KeyPurpose.EDDSA))
     signed = suite.add_proof(doc, signer=keystore.signer(issuer.code, KeyPurpose.EDDSA), created=issued_at,
                              copy_values=False)  # serialized below, ``doc`` dropped
-    jsonld = serialize(signed)
+    jsonld = _serialize_built(signed)
     xml_key = keystore.ring(issuer.code).xml
     root = build_credential_xml(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
                                 verify_url=verify_url, new_id=new_urn)
