@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -157,6 +158,9 @@ def _all_nodes(root: etree._Element):
         yield sibling
         sibling = sibling.getnext()
     yield from root.iter()
+
+
+XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"  # as to_bytes writes it
 
 
 def to_bytes(root: etree._Element) -> bytes:
@@ -606,3 +610,155 @@ class _Builder:
 
 def _note(parent, name: str, value: str) -> etree._Element:
     return _text(parent, name, value)
+
+
+# --- individual certificates as canonical text ------------------------------------------------------
+# Two certificates of one course differ in a dozen values only: the ids, the learner, the grade and
+# the dates. Their exclusive-c14n text (what the signature digests; with the signature, what is
+# stored) is therefore made from a per-course template: the document ``build_credential_xml`` makes
+# for a probe award whose values are markers, canonicalized once and cut at the markers. Each
+# certificate then costs a join of escaped strings instead of building, canonicalizing and
+# serializing a tree. A template is used only after it gave, for the award it was made for, the
+# very text of the tree path; values no XML document may hold take the tree path (which refuses them).
+
+_MARK = f"\ue000{secrets.token_hex(4)}:"  # private use, with a random part: in no catalogue text
+_PROBE_ISSUED = datetime(1111, 11, 11, 11, 11, 11, tzinfo=timezone.utc)
+_PROBE_BORN = date(1112, 12, 12)
+_PROBE_ASSESSED = date(1113, 1, 13)
+_PROBE_GRADE = 97531.0
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#x9;", "\n": "&#xA;",
+                                    "\r": "&#xD;"})
+_TEXT_SPECIAL = re.compile("[&<>\r]")
+_ATTRIBUTE_SPECIAL = re.compile('[&<"\t\n\r]')
+EMPTY_PROOF = "<proof></proof>"  # where the signature goes: the unsigned text ends with it and the root's end
+
+
+@dataclass(frozen=True)
+class _TextTemplate:
+    pieces: tuple[str, ...]  # literal c14n text around the slots (one more than the slots)
+    slots: tuple[tuple[str, bool], ...]  # (value key, in an attribute value)
+    ids: int  # fresh ids, drawn in the order of the tree path: keys "id0", "id1", ...
+
+
+def individual_c14n(award: IndividualAward, *, credential_id: str, issuer_did: str, issued_at: datetime,
+                    verify_url: str, new_id: Callable[[], str]) -> str | None:
+    """The unsigned individual certificate with an empty ``proof`` where ``sign_xml`` puts the
+    signature, as exclusive c14n text: ``etree.tostring(tree, method="c14n", exclusive=True)`` of the
+    tree ``build_credential_xml`` gives (ids drawn from ``new_id`` in the same order). None if the
+    award takes the tree path (no template for its course, or a value no XML document may hold)."""
+    if issued_at.tzinfo is None:
+        raise ValueError("issued_at must be timezone-aware")
+    learner = award.learner
+    personal = (learner.student_id, learner.home_university, learner.given_name, learner.family_name,
+                credential_id, verify_url)
+    if any(not isinstance(value, str) or _NOT_XML.search(value) for value in personal):
+        return None
+    template = _individual_text_template(award.course, award.host, award.sector_name, award.thematic_area_name,
+                                         issuer_did, learner.date_of_birth is None, award.assessed_on is None)
+    if template is None:
+        return None
+    return _fill(template, _text_values(award, credential_id, issued_at, verify_url,
+                                        [new_id() for _ in range(template.ids)]))
+
+
+def _text_values(award: IndividualAward, credential_id: str, issued_at: datetime, verify_url: str,
+                 ids: list[str]) -> dict[str, str]:
+    learner = award.learner
+    values = {f"id{n}": value for n, value in enumerate(ids)}
+    values.update(credential=credential_id, verify=verify_url, issued=_datetime(issued_at),
+                  student_id=learner.student_id, home=learner.home_university, given=learner.given_name,
+                  family=learner.family_name, grade=_number(award.grade))
+    if learner.date_of_birth is not None:
+        values["born"] = learner.date_of_birth.isoformat()
+    if award.assessed_on is not None:
+        values["assessed"] = _datetime(award.assessed_on)
+    return values
+
+
+def _fill(template: _TextTemplate, values: dict[str, str]) -> str:
+    parts = [template.pieces[0]]
+    for (key, in_attribute), piece in zip(template.slots, template.pieces[1:]):
+        value = values[key]
+        if in_attribute:
+            parts.append(value.translate(_ATTRIBUTE_ESCAPES) if _ATTRIBUTE_SPECIAL.search(value) else value)
+        else:
+            parts.append(value.translate(_TEXT_ESCAPES) if _TEXT_SPECIAL.search(value) else value)
+        parts.append(piece)
+    return "".join(parts)
+
+
+def _tree_c14n(award: IndividualAward, credential_id: str, issuer_did: str, issued_at: datetime,
+               verify_url: str, new_id: Callable[[], str]) -> str:
+    """The text ``individual_c14n`` stands for, by the tree path."""
+    root = _Builder(new_id).individual_from_template(award, credential_id, issuer_did, issued_at, verify_url)
+    etree.SubElement(root, _q("proof"))  # after everything else, as sign_xml adds it
+    return etree.tostring(root, method="c14n", exclusive=True).decode("utf-8")
+
+
+@lru_cache(maxsize=256)
+def _individual_text_template(course: Course, host: Institution, sector_name: str, thematic_area_name: str,
+                              issuer_did: str, no_birth_date: bool, not_assessed: bool) -> _TextTemplate | None:
+    marks: dict[str, str] = {}  # marker text -> value key
+
+    def mark(key: str) -> str:
+        marks[f"{_MARK}{key}\ue001"] = key
+        return f"{_MARK}{key}\ue001"
+
+    drawn = iter(range(1_000))
+    learner = Learner(mark("home"), mark("student_id"), mark("given"), mark("family"), "",
+                      None if no_birth_date else _PROBE_BORN)
+    probe = IndividualAward(learner=learner, course=course, host=host, sector_name=sector_name,
+                            thematic_area_name=thematic_area_name, grade=_PROBE_GRADE,
+                            assessed_on=None if not_assessed else _PROBE_ASSESSED, grade_announced_on=None,
+                            completed_on=course.end_date)
+    ids: list[str] = []
+    text = _tree_c14n(probe, mark("credential"), issuer_did, _PROBE_ISSUED, mark("verify"),
+                      lambda: ids.append(mark(f"id{next(drawn)}")) or ids[-1])
+    marks[_datetime(_PROBE_ISSUED)] = "issued"
+    marks[_number(_PROBE_GRADE)] = "grade"
+    if not no_birth_date:
+        marks[_PROBE_BORN.isoformat()] = "born"
+    if not not_assessed:
+        marks[_datetime(_PROBE_ASSESSED)] = "assessed"
+    found = re.compile("|".join(re.escape(m) for m in sorted(marks, key=len, reverse=True)))
+    pieces, slots, at = [], [], 0
+    for match in found.finditer(text):
+        pieces.append(text[at:match.start()])
+        slots.append((marks[match.group()], _in_attribute(text, match.start())))
+        at = match.end()
+    pieces.append(text[at:])
+    template = _TextTemplate(tuple(pieces), tuple(slots), len(ids))
+    if not pieces[-1].endswith(EMPTY_PROOF + "</europassCredential>") or not _holds(template, probe, issuer_did):
+        return None
+    return template
+
+
+def _in_attribute(text: str, at: int) -> bool:
+    """Whether ``at`` lies in an attribute value of c14n ``text`` (not in character data): inside
+    a tag, between its quotes (c14n escapes '<' everywhere and '"' in attribute values)."""
+    quoted = False
+    for char in text[text.rfind("<", 0, at):at]:
+        if char == '"':
+            quoted = not quoted
+        elif char == ">" and not quoted:
+            return False
+    return quoted
+
+
+def _holds(template: _TextTemplate, probe: IndividualAward, issuer_did: str) -> bool:
+    """Whether the template gives the tree path's text for an award of its course (the probe with
+    ordinary values, special characters included)."""
+    learner = replace(probe.learner, home_university="H&<\"'>1", student_id="S-1 <&>\"",
+                      given_name="Ana \"María\" & <Zoë>", family_name="O'Brien-Žukauskaitė >",
+                      date_of_birth=None if probe.learner.date_of_birth is None else date(2001, 2, 3))
+    award = replace(probe, learner=learner, grade=8.5,
+                    assessed_on=None if probe.assessed_on is None else date(2025, 6, 30))
+    issued = datetime(2025, 7, 1, 9, 30, 5, tzinfo=timezone.utc)
+    ids = [f"urn:uuid:00000000-0000-4000-8000-{n:012d}" for n in range(template.ids + 1)]
+    expected = _tree_c14n(award, "urn:uuid:c0ffee00-0000-4000-8000-000000000001", issuer_did, issued,
+                          "https://example.org/credentials/x&y/verify", iter(ids).__next__)
+    return expected == _fill(template, _text_values(award, "urn:uuid:c0ffee00-0000-4000-8000-000000000001",
+                                                    issued, "https://example.org/credentials/x&y/verify",
+                                                    ids[:template.ids]))

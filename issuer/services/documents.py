@@ -14,7 +14,7 @@ from typing import Mapping
 
 from issuer.credentials.jsonld import build_credential
 from issuer.credentials.render import certificate_view, render_png
-from issuer.credentials.xml import build_credential_xml, to_bytes
+from issuer.credentials.xml import build_credential_xml, individual_c14n, to_bytes
 from issuer.domain.model import (
     Component,
     Course,
@@ -30,7 +30,7 @@ from issuer.domain.model import (
 from issuer.services.keystore import KeyStore
 from issuer.signing.keys import KeyPurpose
 from issuer.signing.suites import suite_for
-from issuer.signing.xmldsig import sign_xml
+from issuer.signing.xmldsig import sign_c14n, sign_xml
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,16 @@ def sign_award(award: IndividualAward | ItineraryAward, *, keystore: KeyStore,
                              copy_values=False)  # serialized below, ``doc`` dropped
     jsonld = _serialize_built(signed)
     xml_key = keystore.ring(issuer.code).xml
-    root = build_credential_xml(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
-                                verify_url=verify_url, new_id=new_urn)
-    signed_xml = sign_xml(root, private_key=xml_key.private_key, certificate=xml_key.certificate,
-                          chain=xml_key.certificates[1:], in_place=True)
-    return SignedDocuments(jsonld=jsonld, xml=to_bytes(signed_xml).decode("utf-8"),
-                           digest_sri=sri_digest(jsonld.encode("utf-8")))
+    keys = dict(private_key=xml_key.private_key, certificate=xml_key.certificate, chain=xml_key.certificates[1:])
+    unsigned = individual_c14n(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
+                               verify_url=verify_url, new_id=new_urn) if isinstance(award, IndividualAward) else None
+    if unsigned is not None:  # from the course's template, as text
+        xml = sign_c14n(unsigned, **keys)
+    else:
+        root = build_credential_xml(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
+                                    verify_url=verify_url, new_id=new_urn)
+        xml = to_bytes(sign_xml(root, **keys, in_place=True)).decode("utf-8")
+    return SignedDocuments(jsonld=jsonld, xml=xml, digest_sri=sri_digest(jsonld.encode("utf-8")))
 
 
 def award_from_json(kind: str, data: dict) -> IndividualAward | ItineraryAward:

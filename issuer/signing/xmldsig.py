@@ -40,7 +40,7 @@ from signxml.algorithms import SignatureConstructionMethod
 from signxml.exceptions import InvalidInput, SignXMLException
 from signxml.util import strip_pem_header
 
-from issuer.credentials.xml import CRED, SNB, hardened_parser, parse_xml
+from issuer.credentials.xml import CRED, EMPTY_PROOF, NSMAP, SNB, XML_DECLARATION, hardened_parser, parse_xml
 from issuer.errors import InvalidProof, InvalidXml, KeyMaterialError
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -68,6 +68,7 @@ def _q(name: str, ns: str = SNB) -> str:
 
 # --- signing -------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=64)
 def _signature_method(private_key, certificate: x509.Certificate) -> SignatureMethod:
     public = private_key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     if public != certificate.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo):
@@ -133,7 +134,14 @@ def sign_xml(
     proof = signature.getparent()
     proof.remove(signature)  # the enveloped-signature transform: digest the document without it
     digest = hashlib.sha256(etree.tostring(document, method="c14n", exclusive=True)).digest()
-    signature = etree.SubElement(proof, _q("Signature", DS))
+    _append_signature(proof, method, digest, private_key, certificate, chain)
+    return document
+
+
+def _append_signature(parent: etree._Element, method: SignatureMethod, digest: bytes, private_key,
+                      certificate: x509.Certificate, chain: Sequence[x509.Certificate]) -> etree._Element:
+    """Append to ``parent`` the ``ds:Signature`` of a document whose digest is ``digest``."""
+    signature = etree.SubElement(parent, _q("Signature", DS))
     signed_info = etree.SubElement(signature, _q("SignedInfo", DS), nsmap={"ds": DS})
     etree.SubElement(signed_info, _q("CanonicalizationMethod", DS), Algorithm=EXC_C14N.value)
     etree.SubElement(signed_info, _q("SignatureMethod", DS), Algorithm=method.value)
@@ -148,7 +156,30 @@ def sign_xml(
     x509_data = etree.SubElement(etree.SubElement(signature, _q("KeyInfo", DS)), _q("X509Data", DS))
     for cert in (certificate, *chain):
         etree.SubElement(x509_data, _q("X509Certificate", DS)).text = _certificate_text(cert)
-    return document
+    return signature
+
+
+def sign_c14n(unsigned: str, *, private_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
+              certificate: x509.Certificate, chain: Sequence[x509.Certificate] = ()) -> str:
+    """Sign a credential given as exclusive c14n text with an empty ``proof`` before the root's end
+    (``xml.individual_c14n``); return the signed document, XML declaration first.
+
+    The signature is the one ``sign_xml`` makes for that document (same digest, same
+    ``SignedInfo``), its canonical text put into ``proof``: the document stays in canonical form,
+    so the enveloped-signature transform and c14n give back ``unsigned``, whose digest was signed.
+
+    :raise InvalidXml: ``unsigned`` does not end with the empty ``proof`` and the root's end.
+    :raise KeyMaterialError: as ``sign_xml``.
+    """
+    head, proof, tail = unsigned.rpartition(EMPTY_PROOF)
+    if not proof or tail != "</europassCredential>":
+        raise InvalidXml("the unsigned text does not end with an empty proof element")
+    method = _signature_method(private_key, certificate)
+    digest = hashlib.sha256(unsigned.encode("utf-8")).digest()
+    signature = _append_signature(etree.Element(_q("proof"), nsmap=NSMAP), method, digest, private_key,
+                                  certificate, chain)
+    text = etree.tostring(signature, method="c14n", exclusive=True).decode("utf-8")
+    return f"{XML_DECLARATION}{head}<proof>{text}</proof>{tail}"
 
 
 def _signature_value(private_key, signed_info: bytes) -> bytes:

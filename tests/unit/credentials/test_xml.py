@@ -1,6 +1,7 @@
 """EDC XML: built from awards, valid against genericschema_1.2.xsd, parsed hardened."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from issuer.credentials.xml import (
     MAX_XML_BYTES,
     SNB,
     build_credential_xml,
+    individual_c14n,
     parse_xml,
     to_bytes,
     validate_xsd,
@@ -185,3 +187,72 @@ def test_individual_certificates_from_course_templates_equal_the_direct_build():
             award, f"urn:uuid:{n:08d}-1111-4111-8111-111111111111", AUA_DID, issued, f"https://example.org/v/{n}")
         assert to_bytes(templated) == to_bytes(direct), award.course.code
     assert xml._individual_template.cache_info().hits > 0
+
+
+# --- canonical text from course templates ---
+def _tree_c14n(award, n: int, issued: datetime) -> bytes:
+    from issuer.credentials import xml
+
+    root = xml._Builder(counting_ids(n)).individual(award, f"urn:uuid:{n:08d}-1111-4111-8111-111111111111",
+                                                    AUA_DID, issued, f"https://example.org/v/{n}?a=1&b=<2>")
+    etree.SubElement(root, f"{{{SNB}}}proof")  # where sign_xml puts the signature
+    return etree.tostring(root, method="c14n", exclusive=True)
+
+
+def _text_c14n(award, n: int, issued: datetime) -> str | None:
+    return individual_c14n(award, credential_id=f"urn:uuid:{n:08d}-1111-4111-8111-111111111111",
+                           issuer_did=AUA_DID, issued_at=issued, verify_url=f"https://example.org/v/{n}?a=1&b=<2>",
+                           new_id=counting_ids(n))
+
+
+NAMES = [("Ana María", "Pérez-Žukauskaitė"), ("D'Arcy & \"Sons\"", "<O'Brien>"), ("Γιώργος", "Ó Súilleabháin"),
+         ("a\tb", "c\r\nd"), ("]]>", "&amp; &#x41;"), ("x" * 300, "🙂 Zoë")]
+
+
+def test_individual_text_from_course_templates_equals_the_canonical_tree():
+    """Every course of the bundled catalogue with learners whose names need escaping, with and
+    without birth date and assessment date: the text is the tree's exclusive c14n, byte for byte."""
+    import random
+
+    from issuer.credentials import xml
+
+    rng = random.Random(12)
+    courses = {(c.code, c.semester): c for c in common.reference().courses}
+    awards = [common.individual_award(rng) for _ in range(60)]
+    awards += [replace(awards[n % 60], course=course, host=common.institutions()[course.host])
+               for n, course in enumerate(courses.values())]
+    for n, award in enumerate(awards):
+        given, family = NAMES[n % len(NAMES)]
+        learner = replace(award.learner, given_name=given, family_name=family, student_id=f"S<{n}>&\"",
+                          home_university=("UCV", 'H"1\t<&>\n\r')[n % 2],
+                          date_of_birth=None if n % 3 == 0 else award.learner.date_of_birth)
+        award = replace(award, learner=learner, grade=[8.5, 10.0, 17.25, 6.0][n % 4],
+                        assessed_on=None if n % 5 == 0 else award.assessed_on)
+        issued = datetime.fromisoformat(f"2025-03-{n % 28 + 1:02d}T10:{n % 60:02d}:07+02:00")
+        text = _text_c14n(award, n, issued)
+        assert text is not None, award.course.code
+        assert text.encode("utf-8") == _tree_c14n(award, n, issued), award.course.code
+    assert xml._individual_text_template.cache_info().hits > 0
+
+
+def test_values_no_xml_document_may_hold_take_the_tree_path_which_refuses_them():
+    issued = datetime.fromisoformat("2025-03-01T10:00:00+00:00")
+    award = individual_award()
+    for bad in ("Ana\x00", "Ana\x0b", "Ana\ud800", "Ana\uffff"):
+        named = replace(award, learner=replace(award.learner, given_name=bad))
+        assert _text_c14n(named, 1, issued) is None
+        with pytest.raises(ValueError):
+            _tree_c14n(named, 1, issued)
+
+
+def test_a_course_text_that_looks_like_a_probe_value_gets_no_template():
+    """The template is cut at the probe's values; a catalogue text holding one of them would be cut
+    too, so the template's own check finds the difference and the tree path is taken."""
+    from issuer.credentials import xml
+
+    issued = datetime.fromisoformat("2025-03-01T10:00:00+00:00")
+    award = individual_award()
+    odd = replace(award, course=replace(award.course, description="Code 97531 and 1111-11-11T11:11:11+00:00"))
+    assert _text_c14n(odd, 2, issued) is None
+    assert _text_c14n(award, 2, issued).encode("utf-8") == _tree_c14n(award, 2, issued)
+    assert xml._individual_text_template.cache_info().currsize > 0

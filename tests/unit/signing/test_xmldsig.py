@@ -12,10 +12,18 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod, XMLSigner
 
-from issuer.credentials.xml import CRED, SNB, build_credential_xml, parse_xml, to_bytes, validate_xsd
+from issuer.credentials.xml import (
+    CRED,
+    SNB,
+    build_credential_xml,
+    individual_c14n,
+    parse_xml,
+    to_bytes,
+    validate_xsd,
+)
 from issuer.domain.model import ItineraryKind
 from issuer.errors import InvalidProof, InvalidXml, KeyMaterialError
-from issuer.signing.xmldsig import DS, VerifiedXml, sign_xml, verify_xml
+from issuer.signing.xmldsig import DS, VerifiedXml, sign_c14n, sign_xml, verify_xml
 from tests.unit.credentials.xml_fixtures import (
     AISBL_DID,
     build_kwargs,
@@ -436,3 +444,61 @@ def test_signed_bytes_equal_signxml_output(pki, signer, kind, with_chain):
 
 
 ALGORITHMS_BY_KIND = {"p256": "ECDSA_SHA256", "rsa2048": "RSA_SHA256"}
+
+
+# --- individual certificates signed as canonical text (course templates) ---------------------------
+
+@pytest.fixture(scope="module")
+def signed_text(signer):
+    _, key, cert = signer
+    award = individual_award()
+    unsigned = individual_c14n(award, **build_kwargs())
+    assert unsigned is not None
+    return unsigned, sign_c14n(unsigned, private_key=key, certificate=cert).encode("utf-8")
+
+
+def _signed_info(root) -> bytes:
+    return etree.tostring(_signature(root).find("ds:SignedInfo", NS), method="c14n", exclusive=True)
+
+
+def test_signed_canonical_text_verifies_and_is_schema_valid(signer, signed_text):
+    _, _, cert = signer
+    unsigned, signed = signed_text
+    assert signed.startswith(b"<?xml version='1.0' encoding='UTF-8'?>\n<europassCredential ")
+    validate_xsd(parse_xml(signed))
+    verified = verify_xml(signed, trusted_certificates=[cert])
+    assert verified.certificate == cert
+    # the enveloped-signature transform gives back the text that was signed
+    root = parse_xml(signed)
+    proof = _signature(root).getparent()
+    proof.remove(_signature(root))
+    assert etree.tostring(root, method="c14n", exclusive=True) == unsigned.encode("utf-8")
+
+
+def test_text_and_tree_sign_the_same_signed_info(signer, signed_text):
+    _, key, cert = signer
+    unsigned, signed = signed_text
+    by_tree = sign_xml(parse_xml(unsigned.encode("utf-8")), private_key=key, certificate=cert)
+    assert _signed_info(parse_xml(signed)) == _signed_info(by_tree)
+
+
+@pytest.mark.skipif(XMLSEC1 is None, reason="xmlsec1 not installed")
+def test_xmlsec1_verifies_signed_canonical_text_and_rejects_a_changed_grade(tmp_path, pki, signer, signed_text):
+    _, _, cert = signer
+    _, signed = signed_text
+    ok = _xmlsec1(tmp_path, signed, pem(pki.ca))
+    assert ok.returncode == 0, ok.stderr
+    tampered = signed.replace(b"<grade>8.5</grade>", b"<grade>9.5</grade>")
+    assert tampered != signed
+    assert _xmlsec1(tmp_path, tampered, pem(pki.ca)).returncode != 0
+    with pytest.raises(InvalidProof):
+        verify_xml(tampered, trusted_certificates=[cert])
+
+
+@pytest.mark.parametrize("text", ["<europassCredential></europassCredential>",
+                                  "<europassCredential><proof></proof><x/></europassCredential>",
+                                  "<europassCredential><proof>x</proof></europassCredential>"])
+def test_sign_c14n_needs_the_empty_proof_at_the_end(signer, text):
+    _, key, cert = signer
+    with pytest.raises(InvalidXml, match="empty proof"):
+        sign_c14n(text, private_key=key, certificate=cert)
