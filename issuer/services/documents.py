@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Mapping
 
 from issuer.credentials.jsonld import build_credential
+from issuer.credentials.jsonld_text import individual_text
 from issuer.credentials.render import certificate_view, render_png
 from issuer.credentials.xml import build_credential_xml, individual_c14n, to_bytes
 from issuer.domain.model import (
@@ -93,13 +94,22 @@ def sign_award(award: IndividualAward | ItineraryAward, *, keystore: KeyStore,
     did = keystore.did(issuer.code)
     view = certificate_view(award, credential_id=credential_uri, issued_at=issued_at,
                             verify_url=verify_url, issuer=issuer, institutions=institutions)
-    doc = build_credential(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
-                           verify_url=verify_url, status=status, display_png=render_png(view),
-                           new_id=new_urn, institutions=institutions)
+    png = render_png(view)
     suite = suite_for(str(KeyPurpose.EDDSA))
-    signed = suite.add_proof(doc, signer=keystore.signer(issuer.code, KeyPurpose.EDDSA), created=issued_at,
-                             copy_values=False)  # serialized below, ``doc`` dropped
-    jsonld = _serialize_built(signed)
+    signer = keystore.signer(issuer.code, KeyPurpose.EDDSA)
+    text = individual_text(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
+                           verify_url=verify_url, status=status, display_png=png,
+                           new_id=new_urn) if isinstance(award, IndividualAward) else None
+    if text is not None:  # from the course's template, as text
+        proof = suite.proof_for_canonical(text.canonical, text.context, signer=signer, created=issued_at)
+        jsonld = f'{text.json[:-1]},"proof":{serialize(proof)}}}'
+    else:
+        doc = build_credential(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
+                               verify_url=verify_url, status=status, display_png=png, new_id=new_urn,
+                               institutions=institutions)
+        signed = suite.add_proof(doc, signer=signer, created=issued_at,
+                                 copy_values=False)  # serialized below, ``doc`` dropped
+        jsonld = _serialize_built(signed)
     xml_key = keystore.ring(issuer.code).xml
     keys = dict(private_key=xml_key.private_key, certificate=xml_key.certificate, chain=xml_key.certificates[1:])
     unsigned = individual_c14n(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,

@@ -118,21 +118,39 @@ class RdfcSuite:
             (see ``canonical.canonicalize``); the proof terms must be defined by its contexts.
         :raise UnknownContext: a context outside the bundled set.
         """
-        if signer.algorithm not in self.algorithms:
-            raise KeyMaterialError(f"{self.cryptosuite} cannot use a {signer.algorithm} signer")
-        if not isinstance(signer.key_id, str) or ":" not in signer.key_id:
-            raise KeyMaterialError("the signer's key_id must be a verification method URL")
+        proof = self._options(signer, created, proof_purpose)
         if not isinstance(doc, dict) or "proof" in doc:
             raise InvalidDocument("the document must be a JSON object without a proof")
-        proof = {"type": PROOF_TYPE, "cryptosuite": self.cryptosuite,
-                 "created": format_created(created), "verificationMethod": signer.key_id,
-                 "proofPurpose": proof_purpose}
         data = self.hash_data(doc, proof, self._hash_name(signer.algorithm))
         proof["proofValue"] = multibase.encode(signer.sign(data))
         return {**(_copy_json(doc) if copy_values else doc), "proof": proof}
 
+    def proof_for_canonical(self, canonical_document: bytes, context, *, signer: Signer, created: datetime,
+                            proof_purpose: str = "assertionMethod") -> dict:
+        """The proof ``add_proof`` adds to a document whose ``@context`` is ``context`` and whose
+        canonical N-Quads (SHA-256 labels, UTF-8) are ``canonical_document``: for a caller that
+        made those bytes itself (``credentials.jsonld_text``) and answers for them.
+
+        :raise KeyMaterialError: as ``add_proof``; the cryptosuite must hash with SHA-256.
+        """
+        proof = self._options(signer, created, proof_purpose)
+        hash_name = self._hash_name(signer.algorithm)
+        if hash_name != "sha256":
+            raise KeyMaterialError(f"canonical bytes are given for SHA-256 labels, not {hash_name}")
+        data = self.hash_data({"@context": context}, proof, hash_name, canonical_document=canonical_document)
+        proof["proofValue"] = multibase.encode(signer.sign(data))
+        return proof
+
+    def _options(self, signer: Signer, created: datetime, proof_purpose: str) -> dict:
+        if signer.algorithm not in self.algorithms:
+            raise KeyMaterialError(f"{self.cryptosuite} cannot use a {signer.algorithm} signer")
+        if not isinstance(signer.key_id, str) or ":" not in signer.key_id:
+            raise KeyMaterialError("the signer's key_id must be a verification method URL")
+        return {"type": PROOF_TYPE, "cryptosuite": self.cryptosuite, "created": format_created(created),
+                "verificationMethod": signer.key_id, "proofPurpose": proof_purpose}
+
     def hash_data(self, unsecured: dict, proof_options: dict, hash_name: str, *,
-                  canonical_document: str | None = None) -> bytes:
+                  canonical_document: str | bytes | None = None) -> bytes:
         """``H(canon(proofConfig)) || H(canon(unsecured))``; proofConfig takes the document's
         ``@context``. Signing and verification both canonicalize with ``canonicalize_utf8``, whose
         fast walk takes untrusted input too; the proof configuration's canonical form is kept for
@@ -146,7 +164,8 @@ class RdfcSuite:
         config.pop("proofValue", None)
         config["@context"] = unsecured.get("@context")
         if canonical_document is not None and hash_name == "sha256":
-            doc_canon = canonical_document.encode("utf-8")
+            doc_canon = (canonical_document if isinstance(canonical_document, bytes)
+                         else canonical_document.encode("utf-8"))
         else:
             doc_canon = canonicalize_utf8(unsecured, hash_name=hash_name)  # the document's errors first
         try:

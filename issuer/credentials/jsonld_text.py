@@ -1,0 +1,288 @@
+"""Individual certificates of one course as text: their JSON-LD and its canonical N-Quads.
+
+Two certificates of one course differ in a few values only: about forty node ids, the learner,
+the grade, the dates, the status entry and the image. So the JSON text ``build_credential`` gives
+(as ``json.dumps`` writes it) and the canonical N-Quads lines of that document (as the fast walk
+``issuer.signing.fastcanon`` writes them) are made once per course from a probe award whose values
+are markers, and cut at the markers. A certificate is then the template's texts joined with its
+values, each escaped for its place (a JSON string, an N-Quads literal or IRI), and its lines
+sorted: a fraction of the cost of building the document, walking it and serializing it.
+
+A template is used only once it gave, for an award with awkward values (quotes, backslashes,
+line breaks, non-ASCII), the very JSON text and lines of the document path. An award whose values
+``build_credential`` would refuse, or that the fast walk would hand to the full path, gets None:
+the caller takes the document path, which refuses or handles it.
+"""
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Callable
+
+from issuer.credentials.jsonld import (
+    _ABSOLUTE_IRI,
+    _FORBIDDEN_TEXT,
+    _HTTP_URL,
+    _PNG_SIGNATURE,
+    _UUID_URN,
+    _STATUS_IRIS,
+    _STATUS_LITERALS,
+    BITSTRING_STATUS_LIST_ENTRY,
+    _day,
+    _number,
+    _timestamp,
+    build_credential,
+)
+from issuer.domain.model import IndividualAward, Institution, Learner
+from issuer.signing import fastcanon
+
+_TOKEN = secrets.token_hex(10)
+_PROBE_ISSUED = datetime(1111, 11, 11, 11, 11, 11, tzinfo=UTC)
+_PROBE_BORN = date(1112, 12, 12)
+_PROBE_COMPLETED = date(1114, 4, 14)
+_PROBE_ASSESSED = date(1115, 5, 15)
+_PROBE_GRADE = 97531.0
+_PROBE_PNG = _PNG_SIGNATURE + f"probe {_TOKEN}".encode("ascii")
+_JSON_SAFE = re.compile(r'^[^"\\\x00-\x1f\x7f\u2028\u2029]*$')  # what json.dumps writes as it is
+_NOT_PLAIN = re.compile('["\\\\\n\r\t]')
+
+
+def _mark(key: str) -> str:
+    return f"zq{_TOKEN}{key}qz"
+
+
+def _id_mark(n: int) -> str:
+    return f"urn:uuid:{_TOKEN[:8]}-{n:04x}-4000-8000-{_TOKEN[8:]}"
+
+
+_CREDENTIAL_MARK = _id_mark(0xFFFF)
+
+
+@dataclass(frozen=True)
+class IndividualText:
+    """An individual certificate's unsigned JSON-LD as ``json.dumps`` writes it, and its canonical
+    N-Quads (RDFC-1.0, as ``canonical.canonicalize`` gives them) as UTF-8."""
+
+    json: str
+    canonical: bytes
+    context: list  # the document's @context (for the proof configuration)
+
+
+@dataclass(frozen=True)
+class _Template:
+    """The texts as ``str.format`` patterns: the JSON text, the N-Quads lines with slots, and the
+    fields they name: (name, value key, place), place "json" (in a JSON string), "literal" or
+    "iri" (in an N-Quads line)."""
+
+    json: str
+    fixed_lines: tuple[str, ...]  # lines without a slot
+    lines: tuple[str, ...]
+    fields: tuple[tuple[str, str, str], ...]
+    ids: int
+    context: list
+
+
+def individual_text(award: IndividualAward, *, credential_id: str, issuer_did: str, issued_at: datetime,
+                    verify_url: str, status: dict, display_png: bytes,
+                    new_id: Callable[[], str]) -> IndividualText | None:
+    """The text of ``build_credential(award, ...)`` (no ``valid_until``; ids drawn from ``new_id``
+    in the same order) and its canonical N-Quads, from the course's template; None when the award
+    must take the document path."""
+    values = _values(award, credential_id, issued_at, verify_url, status, display_png)
+    if values is None:
+        return None
+    template = _template(award.course, award.host, award.sector_name, award.thematic_area_name, issuer_did,
+                         status.get("statusPurpose"), award.learner.date_of_birth is None,
+                         not award.learner.email, award.assessed_on is None)
+    if template is None:
+        return None
+    for n in range(template.ids):
+        value = new_id()
+        if not isinstance(value, str) or not _UUID_URN.match(value):
+            return None
+        values[f"id{n}"] = value
+    try:
+        return _fill(template, values)
+    except fastcanon.Unsupported:
+        return None
+
+
+def _values(award: IndividualAward, credential_id: str, issued_at: datetime, verify_url: str, status: dict,
+            display_png: bytes) -> dict[str, str] | None:
+    """The award's values by key, or None where ``build_credential`` would refuse one."""
+    learner = award.learner
+    texts = (learner.given_name, learner.family_name, learner.student_id, learner.home_university,
+             learner.email or "")
+    if (not all(isinstance(t, str) and not _FORBIDDEN_TEXT.search(t) for t in texts)
+            or not isinstance(credential_id, str) or not _UUID_URN.match(credential_id)
+            or not isinstance(verify_url, str) or not _HTTP_URL.match(verify_url)
+            or issued_at.tzinfo is None or issued_at.utcoffset() is None
+            or not isinstance(display_png, bytes) or not display_png.startswith(_PNG_SIGNATURE)
+            or not _plain_status(status)):
+        return None
+    if learner.email and (learner.email.count("@") != 1 or not _ABSOLUTE_IRI.match(f"mailto:{learner.email}")):
+        return None
+    values = {"credential": credential_id, "verify": verify_url, "issued": _timestamp(issued_at, "issued"),
+              "given": learner.given_name, "family": learner.family_name, "student_id": learner.student_id,
+              "home": learner.home_university, "grade": _number(award.grade),
+              "completed": _day(award.completed_on), "status_id": status["id"],
+              "status_index": str(status["statusListIndex"]), "status_list": status["statusListCredential"],
+              "image": base64.b64encode(display_png).decode("ascii")}
+    if learner.email:
+        values["mailto"] = f"mailto:{learner.email}"
+    if learner.date_of_birth is not None:
+        values["born"] = _day(learner.date_of_birth)
+    if award.assessed_on is not None:
+        values["assessed"] = _day(award.assessed_on)
+    return values
+
+
+def _plain_status(status) -> bool:
+    """A status entry ``build_credential`` takes: a BitstringStatusListEntry with exactly its keys,
+    string (or integer) literals and absolute IRIs."""
+    expected = {"id", "type", *_STATUS_LITERALS, *_STATUS_IRIS}
+    if not isinstance(status, dict) or status.get("type") != BITSTRING_STATUS_LIST_ENTRY or set(status) != expected:
+        return False
+    literals = all(isinstance(status[k], (str, int)) and not isinstance(status[k], bool) for k in _STATUS_LITERALS)
+    iris = all(isinstance(status[k], str) and _ABSOLUTE_IRI.match(status[k]) for k in ("id", *_STATUS_IRIS))
+    return literals and iris
+
+
+def _fill(template: _Template, values: dict[str, str]) -> IndividualText:
+    """The template's texts with ``values``; :raise fastcanon.Unsupported: as the fast walk would."""
+    fields = {}
+    for name, key, place in template.fields:
+        value = values[key]
+        if key == "image" or key.startswith("id"):  # base64, UUID URNs: the same in every place
+            fields[name] = value
+        elif place == "json":
+            fields[name] = value if _JSON_SAFE.match(value) else json.dumps(value, ensure_ascii=False)[1:-1]
+        elif place == "literal":
+            fields[name] = fastcanon._literal(value)[1:-1]
+        else:
+            fields[name] = fastcanon._iri(value)[1:-1]
+    lines = set(template.fixed_lines)
+    lines.update([line.format_map(fields) for line in template.lines])
+    canonical = b"".join([line.encode("utf-8") for line in sorted(lines)])
+    return IndividualText(template.json.format_map(fields), canonical, template.context)
+
+
+@lru_cache(maxsize=256)
+def _template(course, host: Institution, sector_name: str, thematic_area_name: str, issuer_did: str,
+              purpose, no_birth_date: bool, no_email: bool, not_assessed: bool) -> _Template | None:
+    marks = {_mark(k): k for k in ("given", "family", "student_id", "home", "verify", "status_index")}
+    marks[_CREDENTIAL_MARK] = "credential"
+    status_list = f"https://{_mark('status_list')}.example/status"
+    marks[status_list] = "status_list"
+    status_id = f"{status_list}#{_mark('status_index')}"
+    marks[status_id] = "status_id"
+    email = None if no_email else f"{_mark('email')}@example.org"
+    if email:
+        marks[f"mailto:{email}"] = "mailto"
+    learner = Learner(_mark("home"), _mark("student_id"), _mark("given"), _mark("family"), email or "",
+                      None if no_birth_date else _PROBE_BORN)
+    probe = IndividualAward(learner=learner, course=course, host=host, sector_name=sector_name,
+                            thematic_area_name=thematic_area_name, grade=_PROBE_GRADE,
+                            assessed_on=None if not_assessed else _PROBE_ASSESSED, grade_announced_on=None,
+                            completed_on=_PROBE_COMPLETED)
+    status = {"id": status_id, "type": BITSTRING_STATUS_LIST_ENTRY, "statusPurpose": purpose,
+              "statusListIndex": _mark("status_index"), "statusListCredential": status_list}
+    drawn = itertools.count()
+    doc = build_credential(probe, credential_id=_CREDENTIAL_MARK, issuer_did=issuer_did, issued_at=_PROBE_ISSUED,
+                           verify_url=f"https://{_mark('verify')}.example/verify", status=status,
+                           display_png=_PROBE_PNG, new_id=lambda: _id_mark(next(drawn)))
+    ids = next(drawn)
+    marks.update({_id_mark(n): f"id{n}" for n in range(ids)})
+    marks[f"https://{_mark('verify')}.example/verify"] = "verify"
+    marks[_timestamp(_PROBE_ISSUED, "issued")] = "issued"
+    marks[_day(_PROBE_COMPLETED)] = "completed"
+    marks[_number(_PROBE_GRADE)] = "grade"
+    marks[base64.b64encode(_PROBE_PNG).decode("ascii")] = "image"
+    if not no_birth_date:
+        marks[_day(_PROBE_BORN)] = "born"
+    if not not_assessed:
+        marks[_day(_PROBE_ASSESSED)] = "assessed"
+    try:
+        lines = list(fastcanon._sorted_lines(doc))
+    except fastcanon.Unsupported:
+        return None
+    found = re.compile("|".join(re.escape(m) for m in sorted(marks, key=len, reverse=True)))
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    fields: dict[tuple[str, str], str] = {}  # (value key, place) -> field name
+    fixed, patterns = [], []
+    for line in lines:
+        pattern = _pattern(line, found, marks, _line_place, fields)
+        (patterns.append(pattern) if pattern is not None else fixed.append(line))
+    text_pattern = _pattern(text, found, marks, lambda _text, _at: "json", fields) or _literal_braces(text)
+    template = _Template(text_pattern, tuple(fixed), tuple(patterns),
+                         tuple((name, key, place) for (key, place), name in fields.items()), ids, doc["@context"])
+    return template if _holds(template, probe, issuer_did, status) else None
+
+
+def _pattern(text: str, found: re.Pattern, marks: dict[str, str], place: Callable[[str, int], str],
+             fields: dict[tuple[str, str], str]) -> str | None:
+    """``text`` as a ``str.format`` pattern with a field at each marker (None if it has none)."""
+    parts, at = [], 0
+    for match in found.finditer(text):
+        parts.append(_literal_braces(text[at:match.start()]))
+        slot = (marks[match.group()], place(text, match.start()))
+        parts.append("{" + fields.setdefault(slot, f"f{len(fields)}") + "}")
+        at = match.end()
+    if not at:
+        return None
+    parts.append(_literal_braces(text[at:]))
+    return "".join(parts)
+
+
+def _literal_braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _line_place(line: str, at: int) -> str:
+    """Whether ``at`` lies in the literal of an N-Quads line (the object, when it starts with a
+    quote, up to its closing quote) or in an IRI (subject, predicate, object or datatype)."""
+    subject_end = line.index("> ") + 2
+    object_start = line.index("> ", subject_end) + 2
+    if at < object_start or line[object_start] != '"':
+        return "iri"
+    closing = object_start + 1
+    while line[closing] != '"':
+        closing += 2 if line[closing] == "\\" else 1
+    return "literal" if at < closing else "iri"
+
+
+def _holds(template: _Template, probe: IndividualAward, issuer_did: str, status: dict) -> bool:
+    """Whether the template gives the document path's text and lines for an award of its course
+    with awkward values (the probe's shape: the same optional parts)."""
+    learner = replace(probe.learner, home_university='H"1\\x', student_id="S<1>&'\"\\",
+                      given_name='Ana "María"\\ \u00e9\u0301', family_name="O'Brien \u2013 Žukauskaitė 🙂",
+                      email=probe.learner.email and "a.b+c@example.org",
+                      date_of_birth=probe.learner.date_of_birth and date(2001, 2, 3))
+    award = replace(probe, learner=learner, grade=8.5, completed_on=date(2025, 7, 4),
+                    assessed_on=probe.assessed_on and date(2025, 6, 30))
+    check_status = {**status, "id": "https://example.org/status/7#129", "statusListIndex": "129",
+                    "statusListCredential": "https://example.org/status/7"}
+    png = _PNG_SIGNATURE + b"check"
+    issued = datetime(2025, 7, 1, 9, 30, 5, tzinfo=UTC)
+    kwargs = dict(credential_id="urn:uuid:c0ffee00-0000-4000-8000-000000000001", issued_at=issued,
+                  verify_url="https://example.org/credentials/x/verify", status=check_status, display_png=png)
+    counter = itertools.count()
+    doc = build_credential(award, issuer_did=issuer_did, new_id=lambda: _id_mark(next(counter) + 0x8000),
+                           **kwargs)
+    values = _values(award, kwargs["credential_id"], issued, kwargs["verify_url"], check_status, png)
+    if values is None:
+        return False
+    values.update({f"id{n}": _id_mark(n + 0x8000) for n in range(template.ids)})
+    try:
+        made = _fill(template, values)
+        expected = b"".join(line.encode("utf-8") for line in sorted(set(fastcanon._sorted_lines(doc))))
+    except fastcanon.Unsupported:
+        return False
+    return (made.json == json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+            and made.canonical == expected)
