@@ -141,6 +141,15 @@ def sign_xml(
 def _append_signature(parent: etree._Element, method: SignatureMethod, digest: bytes, private_key,
                       certificate: x509.Certificate, chain: Sequence[x509.Certificate]) -> etree._Element:
     """Append to ``parent`` the ``ds:Signature`` of a document whose digest is ``digest``."""
+    signature, signed_info = _unsigned_signature(parent, method, base64.b64encode(digest).decode("ascii"))
+    value = _signature_value(private_key, etree.tostring(signed_info, method="c14n", exclusive=True))
+    _finish_signature(signature, base64.b64encode(value).decode("ascii"), (certificate, *chain))
+    return signature
+
+
+def _unsigned_signature(parent: etree._Element, method: SignatureMethod,
+                        digest_value: str) -> tuple[etree._Element, etree._Element]:
+    """``ds:Signature`` under ``parent`` with its ``SignedInfo`` (returned too), nothing after it."""
     signature = etree.SubElement(parent, _q("Signature", DS))
     signed_info = etree.SubElement(signature, _q("SignedInfo", DS), nsmap={"ds": DS})
     etree.SubElement(signed_info, _q("CanonicalizationMethod", DS), Algorithm=EXC_C14N.value)
@@ -150,13 +159,33 @@ def _append_signature(parent: etree._Element, method: SignatureMethod, digest: b
     for algorithm in EXPECTED_TRANSFORMS:
         etree.SubElement(transforms, _q("Transform", DS), Algorithm=algorithm)
     etree.SubElement(reference, _q("DigestMethod", DS), Algorithm=DigestAlgorithm.SHA256.value)
-    etree.SubElement(reference, _q("DigestValue", DS)).text = base64.b64encode(digest).decode("ascii")
-    value = _signature_value(private_key, etree.tostring(signed_info, method="c14n", exclusive=True))
-    etree.SubElement(signature, _q("SignatureValue", DS)).text = base64.b64encode(value).decode("ascii")
+    etree.SubElement(reference, _q("DigestValue", DS)).text = digest_value
+    return signature, signed_info
+
+
+def _finish_signature(signature: etree._Element, value: str, certificates: Sequence[x509.Certificate]) -> None:
+    etree.SubElement(signature, _q("SignatureValue", DS)).text = value
     x509_data = etree.SubElement(etree.SubElement(signature, _q("KeyInfo", DS)), _q("X509Data", DS))
-    for cert in (certificate, *chain):
+    for cert in certificates:
         etree.SubElement(x509_data, _q("X509Certificate", DS)).text = _certificate_text(cert)
-    return signature
+
+
+_DIGEST_MARK, _VALUE_MARK = "DigestValueGoesHere", "SignatureValueGoesHere"  # no base64 text has them
+
+
+@lru_cache(maxsize=64)
+def _signature_texts(method: SignatureMethod, certificates: tuple[x509.Certificate, ...]
+                     ) -> tuple[tuple[str, str], tuple[str, str, str]]:
+    """The canonical ``SignedInfo`` (what is signed) cut at the digest value, and the canonical
+    ``ds:Signature`` cut at the digest and signature values: the elements ``_append_signature``
+    makes, for ``sign_c14n`` to fill in as text."""
+    signature, signed_info = _unsigned_signature(etree.Element(_q("proof"), nsmap=NSMAP), method, _DIGEST_MARK)
+    _finish_signature(signature, _VALUE_MARK, certificates)
+    info_head, info_tail = etree.tostring(signed_info, method="c14n", exclusive=True).decode("utf-8").split(
+        _DIGEST_MARK)
+    head, rest = etree.tostring(signature, method="c14n", exclusive=True).decode("utf-8").split(_DIGEST_MARK)
+    middle, tail = rest.split(_VALUE_MARK)
+    return (info_head, info_tail), (head, middle, tail)
 
 
 def sign_c14n(unsigned: str, *, private_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
@@ -167,6 +196,7 @@ def sign_c14n(unsigned: str, *, private_key: ec.EllipticCurvePrivateKey | rsa.RS
     The signature is the one ``sign_xml`` makes for that document (same digest, same
     ``SignedInfo``), its canonical text put into ``proof``: the document stays in canonical form,
     so the enveloped-signature transform and c14n give back ``unsigned``, whose digest was signed.
+    The signature's elements are made once per key and certificates, as text cut at the values.
 
     :raise InvalidXml: ``unsigned`` does not end with the empty ``proof`` and the root's end.
     :raise KeyMaterialError: as ``sign_xml``.
@@ -175,11 +205,11 @@ def sign_c14n(unsigned: str, *, private_key: ec.EllipticCurvePrivateKey | rsa.RS
     if not proof or tail != "</europassCredential>":
         raise InvalidXml("the unsigned text does not end with an empty proof element")
     method = _signature_method(private_key, certificate)
-    digest = hashlib.sha256(unsigned.encode("utf-8")).digest()
-    signature = _append_signature(etree.Element(_q("proof"), nsmap=NSMAP), method, digest, private_key,
-                                  certificate, chain)
-    text = etree.tostring(signature, method="c14n", exclusive=True).decode("utf-8")
-    return f"{XML_DECLARATION}{head}<proof>{text}</proof>{tail}"
+    (info_head, info_tail), (sig_head, sig_middle, sig_tail) = _signature_texts(method, (certificate, *chain))
+    digest = base64.b64encode(hashlib.sha256(unsigned.encode("utf-8")).digest()).decode("ascii")
+    value = _signature_value(private_key, f"{info_head}{digest}{info_tail}".encode("utf-8"))
+    signature = f"{sig_head}{digest}{sig_middle}{base64.b64encode(value).decode('ascii')}{sig_tail}"
+    return f"{XML_DECLARATION}{head}<proof>{signature}</proof>{tail}"
 
 
 def _signature_value(private_key, signed_info: bytes) -> bytes:
