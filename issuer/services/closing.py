@@ -114,9 +114,10 @@ class CloseService:
                 progress(len(claims))
 
     def complete(self, run_id: int, *, now: datetime, claim_session: Session,
-                 progress: Callable[[int], None] | None = None, poll_seconds: float = 0.5,
+                 progress: Callable[[int], None] | None = None, poll_seconds: float = 0.1,
                  timeout_seconds: float = 3600, sleep: Callable[[float], None] = time.sleep) -> int:
-        """Work until no claim of the run is pending: claims other workers hold are waited for, and
+        """Work until no claim of the run is pending: claims other workers hold are waited for (a
+        query every ``poll_seconds``: a close takes seconds, its last batch is waited for), and
         taken over if their worker dies (its row locks vanish with its connection).
 
         :raise Conflict: claims still pending after ``timeout_seconds``.
