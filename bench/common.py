@@ -286,6 +286,32 @@ def timed(function, items) -> tuple[float, list]:
         gc.enable()
 
 
+def timed_together(functions, items, *, chunk: int = 25) -> list[tuple[float, list]]:
+    """``timed`` for several functions over the same items, taken in turns, ``chunk`` items at a
+    time: each function's CPU seconds and results. Taking turns makes every function meet the
+    same moments of a shared machine, whose speed changes from second to second: timed one after
+    the other, a short run (the service's) can land in a slow spell the long one (the baseline's)
+    averages out."""
+    import gc
+    import time
+
+    seconds = [0.0] * len(functions)
+    results: list[list] = [[] for _ in functions]
+    gc.collect()
+    gc.disable()
+    try:
+        for start in range(0, len(items), chunk):
+            part = items[start:start + chunk]
+            for index, function in enumerate(functions):
+                began = time.process_time()
+                done = [function(item) for item in part]
+                seconds[index] += time.process_time() - began
+                results[index] += done
+    finally:
+        gc.enable()
+    return list(zip(seconds, results))
+
+
 def report(title: str, n: int, baseline_s: float, fast_s: float, identical: int, *,
            target: float | None, previous_s: float | None = None, extra: str = "") -> bool:
     """Print the figures (the ratio against ``target``, if any); True when every document's
