@@ -30,9 +30,9 @@ from issuer.credentials.jsonld import (
     _FORBIDDEN_TEXT,
     _HTTP_URL,
     _PNG_SIGNATURE,
-    _UUID_URN,
     _STATUS_IRIS,
     _STATUS_LITERALS,
+    _UUID_URN,
     BITSTRING_STATUS_LIST_ENTRY,
     _day,
     _number,
@@ -49,8 +49,7 @@ _PROBE_COMPLETED = date(1114, 4, 14)
 _PROBE_ASSESSED = date(1115, 5, 15)
 _PROBE_GRADE = 97531.0
 _PROBE_PNG = _PNG_SIGNATURE + f"probe {_TOKEN}".encode("ascii")
-_JSON_SAFE = re.compile(r'^[^"\\\x00-\x1f\x7f\u2028\u2029]*$')  # what json.dumps writes as it is
-_NOT_PLAIN = re.compile('["\\\\\n\r\t]')
+_JSON_SAFE = re.compile(r'^[^"\\\x00-\x1f]*$')  # what json.dumps (ensure_ascii=False) writes as it is
 
 
 def _mark(key: str) -> str:
@@ -176,7 +175,7 @@ def _fill(template: _Template, values: dict[str, str]) -> IndividualText:
 @lru_cache(maxsize=256)
 def _template(course, host: Institution, sector_name: str, thematic_area_name: str, issuer_did: str,
               purpose, no_birth_date: bool, no_email: bool, not_assessed: bool) -> _Template | None:
-    marks = {_mark(k): k for k in ("given", "family", "student_id", "home", "verify", "status_index")}
+    marks = {_mark(k): k for k in ("given", "family", "student_id", "home", "status_index")}
     marks[_CREDENTIAL_MARK] = "credential"
     status_list = f"https://{_mark('status_list')}.example/status"
     marks[status_list] = "status_list"
