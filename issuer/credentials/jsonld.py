@@ -296,9 +296,7 @@ class _Builder:
         return self.node("Location", geographicName=_en(inst.city) if inst.city else None, address=address)
 
     def contact_point(self, email: str, field: str) -> dict:
-        if email.count("@") != 1 or not _ABSOLUTE_IRI.match(f"mailto:{email}"):
-            raise InvalidDocument(f"{field}: not an e-mail address", field=field)
-        return self.node("ContactPoint", emailAddress={"id": f"mailto:{email}", "type": "Mailbox"})
+        return self.node("ContactPoint", emailAddress={"id": _mailto(email, field), "type": "Mailbox"})
 
     def person(self, learner: Learner, claim: dict) -> dict:
         person = self.node("Person", givenName=_en(learner.given_name), familyName=_en(learner.family_name),
@@ -499,6 +497,13 @@ def _iri(value: str, field: str) -> str:
     if not isinstance(value, str) or not _ABSOLUTE_IRI.match(value):
         raise InvalidDocument(f"{field}: not an absolute IRI: {value!r}", field=field)
     return value
+
+
+def _mailto(email: str, field: str) -> str:
+    """The ``mailto:`` IRI of an e-mail address. :raise InvalidDocument: not an e-mail address."""
+    if email.count("@") != 1 or not _ABSOLUTE_IRI.match(f"mailto:{email}"):
+        raise InvalidDocument(f"{field}: not an e-mail address", field=field)
+    return f"mailto:{email}"
 
 
 def _http_url(value: str, field: str) -> str:
