@@ -64,8 +64,8 @@ class BackgroundEncoder:
     """Encodes pages drawn on ``background`` (mode ``P``), compressing anew only the changed rows.
 
     ``level`` (zlib's, 0-9) compresses the background once, in bands of ``band_rows``;
-    ``changed_level`` (ISA-L's, 0-3) the changed rows of each page. Unchanged rows less than ``join_gap`` apart from changed ones
-    are compressed with them. The unchanged stretches between changed runs are joined from the
+    ``changed_level`` (ISA-L's, 0-3) the changed rows of each page. Unchanged rows less than
+    ``join_gap`` apart from changed ones are compressed with them. The unchanged stretches between changed runs are joined from the
     background's bands (the rows of a band cut by a run compressed at ``level`` on their own) and
     kept, ``stretch_cache`` row ranges, least recently used out: personal lines sit at the same rows
     on every page of a course. The background image must not change afterwards.
