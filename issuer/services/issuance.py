@@ -69,13 +69,29 @@ def itinerary_award_key(home_university: str, student_id: str, kind: str, sector
 
 def award_json(award) -> dict:
     """The award as stored beside its documents (dates as ISO strings): what
-    ``json.loads(json.dumps(dataclasses.asdict(award)))`` gives, without the deep copies."""
+    ``json.loads(json.dumps(dataclasses.asdict(award)))`` gives, without the deep copies.
+
+    The catalogue's courses and institutions are converted once per object and shared between
+    the awards that hold them (the result is serialized for storage, never changed)."""
     return _plain(award)
+
+
+_SHARED = (Course, Institution)  # frozen catalogue values, the same objects for a whole run
+_shared_plain: dict[int, tuple[object, dict]] = {}  # id -> (the object, kept alive; its plain form)
+_SHARED_LIMIT = 4096
 
 
 def _plain(value):
     if isinstance(value, (str, int, float)) or value is None:  # StrEnum members are str: their value
         return value.value if isinstance(value, Enum) else value
+    if type(value) in _SHARED:
+        held = _shared_plain.get(id(value))
+        if held is None or held[0] is not value:
+            if len(_shared_plain) >= _SHARED_LIMIT:
+                _shared_plain.clear()
+            held = _shared_plain[id(value)] = (value, {name: _plain(getattr(value, name))
+                                                       for name in _field_names(type(value))})
+        return held[1]
     if dataclasses.is_dataclass(value):
         return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, (list, tuple)):

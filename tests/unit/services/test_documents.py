@@ -1,11 +1,15 @@
-"""Ids made for the nodes of each certificate, and the signed JSON-LD's text."""
+"""Ids made for the nodes of each certificate, the signed JSON-LD's text and the stored award."""
+import dataclasses
 import json
+import random
 import re
 import uuid
+from datetime import date, datetime
 
 import pytest
 
 from issuer.services.documents import _serialize_built, new_urn, serialize
+from issuer.services.issuance import award_json
 from issuer.signing.suites import suite_for
 from tests.generators import common as generators
 
@@ -40,3 +44,34 @@ def test_serializing_a_credential_without_an_image_or_with_another_one():
         assert _serialize_built(changed) == serialize(changed)
     image["content"] = "QUJD"
     assert _serialize_built(doc) == serialize(doc)
+
+
+def _asdict_json(value):
+    def default(item):
+        if isinstance(item, (date, datetime)):
+            return item.isoformat()
+        raise TypeError(type(item).__name__)
+    return json.loads(json.dumps(dataclasses.asdict(value), default=default))
+
+
+@pytest.mark.parametrize("kind", generators.KINDS)
+def test_the_stored_award_is_its_dataclass_as_json(kind):
+    rng = random.Random(f"award-json/{kind}")
+    awards = [generators.random_award(rng, kind) for _ in range(40)]
+    for award in awards:
+        assert award_json(award) == _asdict_json(award)
+    # a course (or institution) held by several awards is converted once and shared, unchanged
+    key = "host" if kind == "individual" else "issuer"
+    holders = [a for a in awards if getattr(a, key) is getattr(awards[0], key)]
+    assert len(holders) > 1
+    assert award_json(holders[0])[key] is award_json(holders[1])[key]
+    first = holders[0]
+    assert json.loads(json.dumps(award_json(first))) == _asdict_json(first)
+
+
+def test_a_changed_catalogue_value_is_converted_anew():
+    award = generators.random_award(random.Random("award-json/changed"), "individual")
+    before = award_json(award)
+    changed = dataclasses.replace(award, course=dataclasses.replace(award.course, title="Another title"))
+    assert award_json(changed)["course"]["title"] == "Another title"
+    assert award_json(award) == before
