@@ -67,11 +67,27 @@ _CREDENTIAL_MARK = _id_mark(0xFFFF)
 @dataclass(frozen=True)
 class IndividualText:
     """An individual certificate's unsigned JSON-LD as ``json.dumps`` writes it, and its canonical
-    N-Quads (RDFC-1.0, as ``canonical.canonicalize`` gives them) as UTF-8."""
+    N-Quads (RDFC-1.0, as ``canonical.canonicalize`` gives them) as UTF-8.
 
-    json: str
+    The JSON text is kept in three parts: the text before the image's base64 content, the content
+    (ASCII bytes), and the text after it. Three quarters of the text are the image; joined into
+    one string with a learner's name in Greek, say, every character of it would take two bytes or
+    four, and encoding that string to UTF-8 (to hash it, to store it) costs more than hashing it."""
+
+    json_head: str
+    image: bytes
+    json_tail: str
     canonical: bytes
     context: list  # the document's @context (for the proof configuration)
+
+    @property
+    def json(self) -> str:
+        return f"{self.json_head}{self.image.decode('ascii')}{self.json_tail}"
+
+    def signed_utf8(self, proof_json: str) -> bytes:
+        """The JSON text with ``proof_json`` (a serialized proof) as its last member, in UTF-8."""
+        return b"".join((self.json_head.encode("utf-8"), self.image,
+                         f'{self.json_tail[:-1]},"proof":{proof_json}}}'.encode("utf-8")))
 
 
 @dataclass(frozen=True)
@@ -80,7 +96,8 @@ class _Template:
     fields they name: (name, value key, place), place "json" (in a JSON string), "literal" or
     "iri" (in an N-Quads line)."""
 
-    json: str
+    json_head: str  # the JSON text before the image's content, and after it
+    json_tail: str
     fixed_lines: tuple[str, ...]  # lines without a slot
     lines: tuple[str, ...]
     fields: tuple[tuple[str, str, str], ...]
@@ -114,8 +131,8 @@ def individual_text(award: IndividualAward, *, credential_id: str, issuer_did: s
 
 
 def _values(award: IndividualAward, credential_id: str, issued_at: datetime, verify_url: str, status: dict,
-            display_png: bytes) -> dict[str, str] | None:
-    """The award's values by key, or None where ``build_credential`` would refuse one (its own
+            display_png: bytes) -> dict[str, str | bytes] | None:
+    """The award's values by key (the image's base64 as bytes), or None where ``build_credential`` would refuse one (its own
     checks, or the same patterns)."""
     learner = award.learner
     texts = (learner.given_name, learner.family_name, learner.student_id, learner.home_university,
@@ -130,7 +147,7 @@ def _values(award: IndividualAward, credential_id: str, issued_at: datetime, ver
                   "issued": _timestamp(issued_at, "issued"), "given": learner.given_name,
                   "family": learner.family_name, "student_id": learner.student_id,
                   "home": learner.home_university, "grade": _number(award.grade),
-                  "completed": _day(award.completed_on), "image": base64.b64encode(display_png).decode("ascii")}
+                  "completed": _day(award.completed_on), "image": base64.b64encode(display_png)}
         entry = _status(status)
         if learner.email:
             values["mailto"] = _mailto(learner.email, "credentialSubject.contactPoint")
@@ -148,9 +165,14 @@ def _values(award: IndividualAward, credential_id: str, issued_at: datetime, ver
 def _fill(template: _Template, values: dict[str, str]) -> IndividualText:
     """The template's texts with ``values``; :raise fastcanon.Unsupported: as the fast walk would."""
     fields = {}
+    image = values["image"]  # base64 as bytes: in the JSON text, it stays apart (IndividualText)
+    image_text = None
     for name, key, place in template.fields:
         value = values[key]
-        if key == "image" or key.startswith("id"):  # base64, UUID URNs: the same in every place
+        if key == "image":  # in an N-Quads literal
+            image_text = image_text or image.decode("ascii")
+            fields[name] = image_text
+        elif key.startswith("id"):  # UUID URNs: the same in every place
             fields[name] = value
         elif place == "json":
             fields[name] = value if _JSON_SAFE.match(value) else json.dumps(value, ensure_ascii=False)[1:-1]
@@ -161,7 +183,8 @@ def _fill(template: _Template, values: dict[str, str]) -> IndividualText:
     lines = set(template.fixed_lines)
     lines.update([line.format_map(fields) for line in template.lines])
     canonical = b"".join([line.encode("utf-8") for line in sorted(lines)])
-    return IndividualText(template.json.format_map(fields), canonical, template.context)
+    return IndividualText(template.json_head.format_map(fields), image, template.json_tail.format_map(fields),
+                          canonical, template.context)
 
 
 @lru_cache(maxsize=256)
@@ -211,7 +234,11 @@ def _template(course, host: Institution, sector_name: str, thematic_area_name: s
         pattern = _pattern(line, found, marks, _line_place, fields)
         (patterns.append(pattern) if pattern is not None else fixed.append(line))
     text_pattern = _pattern(text, found, marks, lambda _text, _at: "json", fields) or _literal_braces(text)
-    template = _Template(text_pattern, tuple(fixed), tuple(patterns),
+    image_field = "{" + fields.get(("image", "json"), "image") + "}"
+    if text_pattern.count(image_field) != 1:
+        return None
+    head, tail = text_pattern.split(image_field)
+    template = _Template(head, tail, tuple(fixed), tuple(patterns),
                          tuple((name, key, place) for (key, place), name in fields.items()), ids, doc["@context"])
     return template if _holds(template, probe, issuer_did, status) else None
 

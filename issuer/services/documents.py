@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from typing import Mapping
 
@@ -36,9 +37,13 @@ from issuer.signing.xmldsig import sign_c14n, sign_xml
 
 @dataclass(frozen=True)
 class SignedDocuments:
-    jsonld: str  # the signed JSON-LD exactly as stored and served
+    jsonld_utf8: bytes  # the signed JSON-LD exactly as stored and served, in UTF-8
     xml: str
     digest_sri: str  # "sha384-..." of the JSON-LD bytes, what an itinerary binds its parts with
+
+    @cached_property
+    def jsonld(self) -> str:
+        return self.jsonld_utf8.decode("utf-8")
 
 
 def new_urn() -> str:
@@ -102,14 +107,14 @@ def sign_award(award: IndividualAward | ItineraryAward, *, keystore: KeyStore,
                            new_id=new_urn) if isinstance(award, IndividualAward) else None
     if text is not None:  # from the course's template, as text
         proof = suite.proof_for_canonical(text.canonical, text.context, signer=signer, created=issued_at)
-        jsonld = f'{text.json[:-1]},"proof":{serialize(proof)}}}'
+        jsonld = text.signed_utf8(serialize(proof))
     else:
         doc = build_credential(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
                                verify_url=verify_url, status=status, display_png=png, new_id=new_urn,
                                institutions=institutions)
         signed = suite.add_proof(doc, signer=signer, created=issued_at,
                                  copy_values=False)  # serialized below, ``doc`` dropped
-        jsonld = _serialize_built(signed)
+        jsonld = _serialize_built(signed).encode("utf-8")
     xml_key = keystore.ring(issuer.code).xml
     keys = dict(private_key=xml_key.private_key, certificate=xml_key.certificate, chain=xml_key.certificates[1:])
     unsigned = individual_c14n(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
@@ -120,7 +125,7 @@ def sign_award(award: IndividualAward | ItineraryAward, *, keystore: KeyStore,
         root = build_credential_xml(award, credential_id=credential_uri, issuer_did=did, issued_at=issued_at,
                                     verify_url=verify_url, new_id=new_urn)
         xml = to_bytes(sign_xml(root, **keys, in_place=True)).decode("utf-8")
-    return SignedDocuments(jsonld=jsonld, xml=xml, digest_sri=sri_digest(jsonld.encode("utf-8")))
+    return SignedDocuments(jsonld_utf8=jsonld, xml=xml, digest_sri=sri_digest(jsonld))
 
 
 def award_from_json(kind: str, data: dict) -> IndividualAward | ItineraryAward:

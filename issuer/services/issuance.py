@@ -34,6 +34,7 @@ from issuer.errors import InvalidRequest
 from issuer.services.documents import SignedDocuments, issuer_of, sign_award
 from issuer.services.keystore import KeyStore
 from issuer.services.status import StatusService, status_list_url
+from issuer.store.db import utf8_text
 from issuer.store.models import CredentialComponentRow, CredentialRow, StatusListRow
 from issuer.store.repositories import AuditRepository, CatalogueRepository, CompletionRepository
 
@@ -282,12 +283,13 @@ class IssuanceService:
 
     def _insert(self, prepared: Sequence["_Prepared"], *, now: datetime) -> None:
         """Insert the credentials, their components and audit records (flushed, not committed)."""
+        stored_text = utf8_text(self.session)
         self.session.execute(insert(CredentialRow.__table__), [{
             "id": p.public_id, "uri": f"urn:uuid:{p.public_id}", "award_key": p.pending.award_key,
             "kind": p.pending.kind, "issuer": p.issuer, "student_pk": p.pending.student_pk,
             "course_code": p.pending.course_code, "semester_id": p.pending.semester,
             "sector_code": p.pending.sector, "completed_on": p.pending.completed_on, "issued_at": now,
-            "jsonld": p.documents.jsonld, "xml": p.documents.xml, "award": award_json(p.pending.award),
+            "jsonld": stored_text(p.documents.jsonld_utf8), "xml": p.documents.xml, "award": award_json(p.pending.award),
             "digest_sri": p.documents.digest_sri, "status_list_id": p.status_list_id,
             "status_index": p.status_index} for p in prepared])
         components = [{"itinerary_id": p.public_id, "position": position, "component_id": component}

@@ -2,6 +2,7 @@
 document path, byte for byte; awards the document path refuses are left to it."""
 from __future__ import annotations
 
+import base64
 import json
 import random
 from dataclasses import replace
@@ -82,7 +83,8 @@ def test_the_signed_text_is_the_signed_document_and_verifies():
         kwargs = _kwargs(n, award)
         text = individual_text(award, new_id=counting_ids(n), **kwargs)
         proof = suite.proof_for_canonical(text.canonical, text.context, signer=signer, created=ISSUED)
-        signed_text = f'{text.json[:-1]},"proof":{serialize(proof)}}}'
+        signed_text = text.signed_utf8(serialize(proof)).decode("utf-8")
+        assert text.image == base64.b64encode(kwargs["display_png"])  # kept apart, as bytes
         doc = build_credential(award, new_id=counting_ids(n), **kwargs)
         assert signed_text == _serialize_built(suite.add_proof(doc, signer=signer, created=ISSUED))
         suite.verify(json.loads(signed_text), public_key=signer.public_key())
