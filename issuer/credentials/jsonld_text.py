@@ -132,8 +132,8 @@ def individual_text(award: IndividualAward, *, credential_id: str, issuer_did: s
 
 def _values(award: IndividualAward, credential_id: str, issued_at: datetime, verify_url: str, status: dict,
             display_png: bytes) -> dict[str, str | bytes] | None:
-    """The award's values by key (the image's base64 as bytes), or None where ``build_credential`` would refuse one (its own
-    checks, or the same patterns)."""
+    """The award's values by key (the image's base64 as bytes), or None where ``build_credential``
+    would refuse one (its own checks, or the same patterns)."""
     learner = award.learner
     texts = (learner.given_name, learner.family_name, learner.student_id, learner.home_university,
              learner.email or "")
@@ -162,7 +162,7 @@ def _values(award: IndividualAward, credential_id: str, issued_at: datetime, ver
     return values
 
 
-def _fill(template: _Template, values: dict[str, str]) -> IndividualText:
+def _fill(template: _Template, values: dict[str, str | bytes]) -> IndividualText:
     """The template's texts with ``values``; :raise fastcanon.Unsupported: as the fast walk would."""
     fields = {}
     image = values["image"]  # base64 as bytes: in the JSON text, it stays apart (IndividualText)

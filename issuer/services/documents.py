@@ -9,8 +9,8 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 from typing import Mapping
 
 from issuer.credentials.jsonld import build_credential

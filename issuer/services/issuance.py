@@ -289,7 +289,8 @@ class IssuanceService:
             "kind": p.pending.kind, "issuer": p.issuer, "student_pk": p.pending.student_pk,
             "course_code": p.pending.course_code, "semester_id": p.pending.semester,
             "sector_code": p.pending.sector, "completed_on": p.pending.completed_on, "issued_at": now,
-            "jsonld": stored_text(p.documents.jsonld_utf8), "xml": p.documents.xml, "award": award_json(p.pending.award),
+            "jsonld": stored_text(p.documents.jsonld_utf8), "xml": p.documents.xml,
+            "award": award_json(p.pending.award),
             "digest_sri": p.documents.digest_sri, "status_list_id": p.status_list_id,
             "status_index": p.status_index} for p in prepared])
         components = [{"itinerary_id": p.public_id, "position": position, "component_id": component}
