@@ -10,7 +10,6 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
 from typing import Mapping
 
 from issuer.credentials.jsonld import build_credential
@@ -40,10 +39,6 @@ class SignedDocuments:
     jsonld_utf8: bytes  # the signed JSON-LD exactly as stored and served, in UTF-8
     xml: str
     digest_sri: str  # "sha384-..." of the JSON-LD bytes, what an itinerary binds its parts with
-
-    @cached_property
-    def jsonld(self) -> str:
-        return self.jsonld_utf8.decode("utf-8")
 
 
 def new_urn() -> str:
