@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, false, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from issuer.domain.calendar import is_semester_id, semester_order
@@ -35,6 +35,13 @@ from issuer.store.repositories import AuditRepository
 
 CLAIM_BATCH = 50  # students per claim batch: their reads and writes are batched too
 ISSUER = "AISBL"
+
+
+def claim_statement(run_id: int) -> Select:
+    """The next batch of the run's pending claims, locked, skipping those other workers hold (its
+    ``NOT done`` matches the partial index of pending claims, ``ix_close_claims_pending``)."""
+    return (select(CloseClaimRow).where(CloseClaimRow.run_id == run_id, ~CloseClaimRow.done)
+            .order_by(CloseClaimRow.student_pk).limit(CLAIM_BATCH).with_for_update(skip_locked=True))
 
 
 @dataclass(frozen=True)
@@ -68,23 +75,26 @@ class CloseService:
             run = CloseRunRow(semester_id=semester, started_at=now)
             self.session.add(run)
             self.session.flush()
-            claims = [{"run_id": run.id, "student_pk": pk, "done": False}
-                      for pk in self._students_to_evaluate(semester)]
-            if claims:  # one executemany (a semester's students: tens of thousands of rows)
-                self.session.execute(insert(CloseClaimRow.__table__), claims)
+            # one statement, in the database (a semester's students: tens of thousands of rows)
+            self.session.execute(insert(CloseClaimRow.__table__).from_select(
+                ["run_id", "student_pk", "done"], self._students_to_evaluate(run.id, semester)))
         self.session.commit()
         return run.id
 
-    def _students_to_evaluate(self, semester: str) -> list[int]:
+    def _students_to_evaluate(self, run_id: int, semester: str) -> Select:
+        """(run, student, not done) for each student with a valid individual certificate of
+        ``semester`` or an earlier one."""
         limit = semester_order(semester)
-        rows = self.session.execute(select(CredentialRow.student_pk, CredentialRow.semester_id).where(
-            CredentialRow.kind == "individual", CredentialRow.revoked_at.is_(None)).distinct())
-        return sorted({pk for pk, sem in rows if semester_order(sem) <= limit})
+        semesters = [s for s in self.session.scalars(select(SemesterRow.id)) if semester_order(s) <= limit]
+        return (select(literal(run_id), CredentialRow.student_pk, false())
+                .where(CredentialRow.kind == "individual", CredentialRow.revoked_at.is_(None),
+                       CredentialRow.semester_id.in_(semesters))
+                .distinct())
 
     def pending(self, run_id: int) -> int:
         """Claims of the run not done yet."""
         return self.session.scalar(select(func.count()).select_from(CloseClaimRow).where(
-            CloseClaimRow.run_id == run_id, CloseClaimRow.done.is_(False))) or 0
+            CloseClaimRow.run_id == run_id, ~CloseClaimRow.done)) or 0
 
     def work(self, run_id: int, *, now: datetime, claim_session: Session,
              progress: Callable[[int], None] | None = None) -> int:
@@ -96,10 +106,7 @@ class CloseService:
         context = _CloseContext.load(self.session, run.semester_id)
         evaluated = 0
         while True:
-            claims = claim_session.scalars(
-                select(CloseClaimRow).where(CloseClaimRow.run_id == run_id, CloseClaimRow.done.is_(False))
-                .order_by(CloseClaimRow.student_pk).limit(CLAIM_BATCH)
-                .with_for_update(skip_locked=True)).all()
+            claims = claim_session.scalars(claim_statement(run_id)).all()
             if not claims:
                 claim_session.rollback()
                 return evaluated
@@ -140,7 +147,7 @@ class CloseService:
         """
         run = self.session.get(CloseRunRow, run_id)
         remaining = self.session.scalar(select(func.count()).select_from(CloseClaimRow).where(
-            CloseClaimRow.run_id == run_id, CloseClaimRow.done.is_(False)))
+            CloseClaimRow.run_id == run_id, ~CloseClaimRow.done))
         if remaining:
             raise Conflict(f"{remaining} students of the close of {run.semester_id} are not evaluated yet",
                            code="CLOSE_IN_PROGRESS")

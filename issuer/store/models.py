@@ -10,11 +10,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -237,7 +239,12 @@ class CloseClaimRow(Base):
     to the pool by themselves."""
 
     __tablename__ = "close_claims"
+    # The pending claims of a run in claiming order. Partial: as claims are done the claim query
+    # skips nothing (on the primary key it stepped over every done row, each batch, ~6 ms per
+    # claim batch late in a 20,000-student close).
+    __table_args__ = (Index("ix_close_claims_pending", "run_id", "student_pk",
+                            postgresql_where=text("NOT done"), sqlite_where=text("done = 0")),)
     run_id: Mapped[int] = mapped_column(ForeignKey("close_runs.id"), primary_key=True)
     student_pk: Mapped[int] = mapped_column(ForeignKey("students.id"), primary_key=True)
-    done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
     result: Mapped[dict | None] = mapped_column(JSON, nullable=True)

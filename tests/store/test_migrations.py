@@ -65,3 +65,24 @@ def test_0003_drops_the_unused_status_list_column_and_back(engine):
     assert "used" in {c["name"] for c in inspect(engine).get_columns("status_lists")}
     db.upgrade(engine)
     assert _differences(engine) == []
+
+
+def _close_claim_indexes(engine) -> dict[str, list[str]]:
+    return {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("close_claims")}
+
+
+def test_0004_indexes_the_pending_claims_and_back(engine):
+    db.upgrade(engine, "0003")
+    assert _close_claim_indexes(engine) == {"ix_close_claims_done": ["done"]}
+    db.upgrade(engine)
+    assert _close_claim_indexes(engine) == {"ix_close_claims_pending": ["run_id", "student_pk"]}
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as connection:  # partial: the pending claims only
+        definition = connection.scalar(text(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_close_claims_pending'" if postgres else
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_close_claims_pending'"))
+    assert definition.endswith("WHERE (NOT done)" if postgres else "WHERE done = 0")
+    _downgrade(engine, "0003")
+    assert _close_claim_indexes(engine) == {"ix_close_claims_done": ["done"]}
+    db.upgrade(engine)
+    assert _differences(engine) == []

@@ -164,3 +164,28 @@ def test_killed_worker_then_rerun_issues_each_itinerary_exactly_once(copy_of):
     assert partial["unfinished"] > 0
     _cli(victim, keys_dir, "close-semester", SEMESTER)
     assert _outcome(victim) == {**_outcome(reference)}
+
+
+def test_claims_come_from_the_index_of_pending_claims(copy_of):
+    """Late in a close most claims are done: the claim query must read the pending ones only (on
+    the primary key it stepped over every done claim, each batch)."""
+    from sqlalchemy.dialects import postgresql
+
+    from issuer.services.closing import claim_statement
+
+    make, _keys_dir = copy_of
+    engine = create_engine(make())
+    with engine.begin() as conn:
+        run = conn.execute(text("INSERT INTO close_runs (semester_id, started_at) "
+                                "VALUES (:s, now()) RETURNING id"), {"s": SEMESTER}).scalar()
+        conn.execute(text("INSERT INTO close_claims (run_id, student_pk, done) "
+                          "SELECT :run, id, id % 10 <> 0 FROM students"), {"run": run})
+        conn.execute(text("ANALYZE close_claims"))
+    statement = claim_statement(run).compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:  # the sample's few claims fit in a page: only an index is asked
+        conn.execute(text("SET enable_seqscan = off"))
+        plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) {statement}")).scalar()
+        pending = conn.execute(statement.statement).all()
+    engine.dispose()
+    assert "ix_close_claims_pending" in str(plan), plan
+    assert pending and all(not claim.done for claim in pending)
