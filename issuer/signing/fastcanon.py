@@ -52,7 +52,8 @@ _XSD_DOUBLE = XSD + "double"
 
 # canonical.py's character rule (tests keep the two in step): refused anywhere in the text
 _FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_ASCII_CONTROLS = bytes([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])
+# each looked for on its own: 29 searches of a long text (memchr) beat one pass over its bytes
+_ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f]))
 # An IRI canonical.py accepts (scheme, then no excluded character) that pyld also considers
 # absolute (no Unicode white space, which pyld would drop silently) and with no surrogate.
 _SPACES = "".join(chr(c) for c in range(0x80, 0x110000) if chr(c).isspace())
@@ -107,9 +108,9 @@ def _literal(text: str) -> str:
     """``"text"`` with N-Quads escapes, as pyld (and RDFC-1.0) write it; refuses what the safe
     path refuses."""
     if len(text) > 256 and text.isascii():  # long ASCII (images): the quicker test
-        raw = text.encode("ascii")
-        if len(raw.translate(None, _ASCII_CONTROLS)) != len(raw):
-            raise Unsupported
+        for control in _ASCII_CONTROLS:
+            if control in text:
+                raise Unsupported
     elif text.isprintable():  # no control character, surrogate, tab or line break at all
         return f'"{text}"' if "\\" not in text and '"' not in text else f'"{text.translate(_ESCAPES)}"'
     elif _FORBIDDEN_TEXT.search(text):
@@ -191,13 +192,15 @@ class _Plan:
     """How to convert a node object with given keys and types in a given state; and the
     conversions of recurring nodes (vocabulary concepts and the like) in that place."""
 
-    __slots__ = ("id_key", "id_state", "types", "terms", "seen")
+    __slots__ = ("id_key", "id_state", "uuid_subjects", "types", "terms", "seen")
 
     def __init__(self, id_key, id_state, types: tuple[str, ...], terms: tuple):
         self.id_key = id_key
         self.id_state = id_state
+        # a UUID URN identifier is its own IRI (no "urn" prefix defined to rewrite it)
+        self.uuid_subjects = id_state is not None and "urn" not in id_state.prefixes
         self.types = types  # " <rdf:type> <iri> .\n" per type
-        self.terms = terms  # (key, predicate, text_literal, suffix, _Term) per property key
+        self.terms = terms  # (key, predicate, text_literal, suffix, alone, _Term) per property key
         # identifier -> (a copy of the node, subject, its lines, its literal heads)
         self.seen: dict[str, tuple] = {}
 
@@ -210,10 +213,10 @@ class _Entry:
 
     def __init__(self, outer: "_State", keys: tuple, type_key):
         self.outer, self.keys, self.type_key = outer, keys, type_key
-        self.plans: dict[tuple, _Plan] = {}
+        self.plans: dict[tuple | str, _Plan] = {}  # by types, or by the type when it is one string
 
-    def plan(self, types: tuple) -> _Plan:
-        return _remember(self.plans, types, lambda: self.outer.plan(self.keys, types, self.type_key))
+    def plan(self, key, types: tuple) -> _Plan:
+        return _remember(self.plans, key, lambda: self.outer.plan(self.keys, types, self.type_key))
 
 
 class _State:
@@ -436,30 +439,37 @@ class _Walk:
             if not all(type(key) is str and len(key) <= _MAX_KEY_CHARS for key in keys):
                 raise Unsupported
             entry = state.entry(prop, keys)
-        if entry.type_key is None:
+        type_key = entry.type_key
+        if type_key is None:
             types = ()
         else:
-            types = node[entry.type_key]
-            types = tuple(types) if type(types) is list else (types,)
+            types = node[type_key]  # a single type string is its own key, spared a tuple
+            if type(types) is list:
+                types = tuple(types)
         plan = entry.plans.get(types)  # unhashable types: TypeError, which means Unsupported
         if plan is None:  # checked once, when the plan for these types is made
-            if entry.type_key is not None and (not 0 < len(types) <= _MAX_TYPES or not all(
-                    type(t) is str and len(t) <= _MAX_KEY_CHARS for t in types)):
+            listed = types if type(types) is tuple else (types,)
+            if type_key is not None and (not 0 < len(listed) <= _MAX_TYPES or not all(
+                    type(t) is str and len(t) <= _MAX_KEY_CHARS for t in listed)):
                 raise Unsupported
-            plan = entry.plan(types)
+            plan = entry.plan(types, listed)
         lines = self.lines
         recurring = None
         if plan.id_key is not None:
             name = node[plan.id_key]
             if type(name) is not str:
                 raise Unsupported
-            seen = plan.seen.get(name)
-            if seen is not None and seen[0] == node:
-                lines.extend(seen[2])
-                return seen[1]
-            subject = plan.id_state.document_iri(name)
-            if not name.startswith("urn:uuid:") and len(plan.seen) < _MAX_SEEN:
-                recurring = name, len(lines), len(self.natives)
+            if name.startswith("urn:uuid:"):  # fresh in each document: never remembered
+                subject = f"<{name}>" if plan.uuid_subjects and _UUID_URN.match(name) \
+                    else plan.id_state.document_iri(name)
+            else:
+                seen = plan.seen.get(name)
+                if seen is not None and seen[0] == node:
+                    lines.extend(seen[2])
+                    return seen[1]
+                subject = plan.id_state.document_iri(name)
+                if len(plan.seen) < _MAX_SEEN:
+                    recurring = name, len(lines), len(self.natives)
         elif prop is None:
             subject = "_:c14n0"  # the dataset's only blank node: its canonical label
         else:
@@ -469,39 +479,41 @@ class _Walk:
             append(subject + line)
         for key, predicate, text_literal, suffix, alone, term in plan.terms:
             value = node[key]
-            head = subject + predicate
             kind = type(value)
             if kind is str:
                 if text_literal:
-                    append(f"{head}{_literal(value)}{suffix} .\n")
+                    append(f"{subject}{predicate}{_literal(value)}{suffix} .\n")
                     if alone:
-                        self.natives.append(head)
+                        self.natives.append(subject + predicate)
                 elif term.mode == _TO_IRI:
-                    append(f"{head}{term.state.document_iri(value)} .\n")
+                    append(f"{subject}{predicate}{term.state.document_iri(value)} .\n")
                 else:
-                    self.scalar(head, term, value)
+                    self.scalar(subject + predicate, term, value)
             elif kind is dict:
                 if term.language_map:
                     if len(value) == 1:  # the usual {"en": "..."}
                         (language, text), = value.items()
                         tag = term.tags.get(language)
                         if tag is not None and type(text) is str:
-                            append(f"{head}{_literal(text)}{tag} .\n")
+                            if text.isprintable() and '"' not in text and "\\" not in text:
+                                append(f'{subject}{predicate}"{text}"{tag} .\n')  # _literal's usual case
+                            else:
+                                append(f"{subject}{predicate}{_literal(text)}{tag} .\n")
                             continue
-                    self.language_map(head, term, value)
+                    self.language_map(subject + predicate, term, value)
                 else:
-                    append(f"{head}{self.node(term.state, value, key, depth + 1)} .\n")
+                    append(f"{subject}{predicate}{self.node(term.state, value, key, depth + 1)} .\n")
             elif kind is list:
                 several = len(value) > 1
                 for item in value:
                     if type(item) is dict:
-                        append(f"{head}{self.node(term.state, item, key, depth + 1)} .\n")
+                        append(f"{subject}{predicate}{self.node(term.state, item, key, depth + 1)} .\n")
                     elif several and type(item) is not str:
                         raise Unsupported  # pyld merges 1 and True; nested arrays
                     else:
-                        self.scalar(head, term, item)
+                        self.scalar(subject + predicate, term, item)
             else:
-                self.scalar(head, term, value)
+                self.scalar(subject + predicate, term, value)
         if recurring is not None:
             name, first_line, natives = recurring
             # only text below: dict equality then means the same JSON (1 == True does not arise)
@@ -588,7 +600,8 @@ def canonical_nquads(doc) -> str:
 
     :raise Unsupported: the document is outside the subset handled here, or invalid.
     """
-    return "".join(_sorted_lines(doc))
+    lines = _sorted_walk(doc)
+    return "".join([line for previous, line in zip([None, *lines], lines) if line != previous])
 
 
 def canonical_nquads_utf8(doc) -> bytes:
@@ -597,11 +610,20 @@ def canonical_nquads_utf8(doc) -> bytes:
 
     :raise Unsupported: as ``canonical_nquads``.
     """
-    return b"".join([line.encode("utf-8") for line in _sorted_lines(doc)])
+    lines = _sorted_walk(doc)
+    return b"".join([line.encode("utf-8") for previous, line in zip([None, *lines], lines) if line != previous])
 
 
-def _sorted_lines(doc) -> list[str] | dict:
-    """The canonical lines of ``doc``, sorted and unique (a list, or the keys of a dict)."""
+def _sorted_lines(doc) -> list[str]:
+    """The canonical lines of ``doc``, sorted and unique."""
+    lines = _sorted_walk(doc)
+    return [line for previous, line in zip([None, *lines], lines) if line != previous]
+
+
+def _sorted_walk(doc) -> list[str]:
+    """The lines of ``doc``, sorted; a line met twice (a node that recurs) is there twice, side by
+    side. Repeats are dropped by comparing neighbours: hashing every line for a set would read the
+    image's long literal once more."""
     if type(doc) is not dict:
         raise Unsupported
     walk = _Walk()
@@ -611,8 +633,6 @@ def _sorted_lines(doc) -> list[str] | dict:
         raise
     except Exception:  # noqa: BLE001 - anything unforeseen (unhashable keys, recursion, ...)
         raise Unsupported from None  # the safe path decides
-    if not walk.natives:
-        return sorted(set(walk.lines))
     lines = sorted(walk.lines)
     for head in walk.natives:
         # pyld keeps 1 and "1" apart (two equal lines), and "a" typed xsd:string and "a"; it
@@ -620,4 +640,4 @@ def _sorted_lines(doc) -> list[str] | dict:
         first = bisect_left(lines, head + '"')
         if first + 1 < len(lines) and lines[first + 1].startswith(head + '"'):
             raise Unsupported
-    return dict.fromkeys(lines)
+    return lines

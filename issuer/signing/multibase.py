@@ -18,6 +18,8 @@ from issuer.errors import KeyMaterialError
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58_ALPHABET)}
+_B58_CHUNK = 58**10  # fits a machine word: the small divisions stay quick
+_B58_PAIRS = [a + b for a in _B58_ALPHABET for b in _B58_ALPHABET]  # 58 * 58 = 3364 pairs of digits
 
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
@@ -56,11 +58,18 @@ def b58encode(data: bytes) -> str:
     """Base58 (bitcoin alphabet) text of ``data``; leading zero bytes become ``1``."""
     zeros = len(data) - len(data.lstrip(b"\0"))
     number = int.from_bytes(data, "big")
-    digits = []
+    chunks = []  # base 58**10 digits, least significant first: a tenth of the big divisions
     while number:
-        number, rest = divmod(number, 58)
-        digits.append(_B58_ALPHABET[rest])
-    return "1" * zeros + "".join(reversed(digits))
+        number, rest = divmod(number, _B58_CHUNK)
+        chunks.append(rest)
+    parts = []
+    for chunk in reversed(chunks):  # each chunk is ten base58 digits, two at a time
+        chunk, e = divmod(chunk, 3364)
+        chunk, d = divmod(chunk, 3364)
+        chunk, c = divmod(chunk, 3364)
+        a, b = divmod(chunk, 3364)
+        parts.append(_B58_PAIRS[a] + _B58_PAIRS[b] + _B58_PAIRS[c] + _B58_PAIRS[d] + _B58_PAIRS[e])
+    return "1" * zeros + "".join(parts).lstrip("1")  # the first chunk's leading zero digits
 
 
 def b58decode(text: str) -> bytes:

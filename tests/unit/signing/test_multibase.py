@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
@@ -21,6 +23,26 @@ def test_base58btc_known_answers(data, text):
     assert multibase.b58encode(data) == text
     assert multibase.b58decode(text) == data
     assert multibase.decode("z" + text) == data
+
+
+def test_base58btc_matches_digit_by_digit_conversion():
+    """The encoder works ten digits at a time; the plain one-digit-at-a-time conversion must agree
+    at every length around the chunk boundaries, with and without leading zero bytes."""
+    def plain(data: bytes) -> str:
+        number, digits = int.from_bytes(data, "big"), []
+        while number:
+            number, rest = divmod(number, 58)
+            digits.append("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"[rest])
+        return "1" * (len(data) - len(data.lstrip(b"\0"))) + "".join(reversed(digits))
+
+    rng = random.Random(7)
+    for size in range(0, 80):
+        for zeros in (0, 1, 3):
+            for _ in range(4):
+                data = b"\0" * zeros + rng.randbytes(size)
+                assert multibase.b58encode(data) == plain(data)
+                assert multibase.b58decode(multibase.b58encode(data)) == data
+    assert multibase.b58encode(b"\x01" + b"\0" * 64) == plain(b"\x01" + b"\0" * 64)  # zero chunks inside
 
 
 @pytest.mark.parametrize("data", [bytes(range(256)), b"\xff" * 33, b"\0\0abc"])
