@@ -98,7 +98,7 @@ class _Template:
 
     json_head: str  # the JSON text before the image's content, and after it
     json_tail: str
-    fixed_lines: tuple[str, ...]  # lines without a slot
+    fixed_lines: tuple[str, ...]  # lines without a slot, sorted
     lines: tuple[str, ...]
     fields: tuple[tuple[str, str, str], ...]
     ids: int
@@ -180,9 +180,10 @@ def _fill(template: _Template, values: dict[str, str | bytes]) -> IndividualText
             fields[name] = fastcanon._literal(value)[1:-1]
         else:
             fields[name] = fastcanon._iri(value)[1:-1]
-    lines = set(template.fixed_lines)
-    lines.update([line.format_map(fields) for line in template.lines])
-    canonical = b"".join([line.encode("utf-8") for line in sorted(lines)])
+    lines = [line.format_map(fields) for line in template.lines]
+    lines += template.fixed_lines
+    lines.sort()  # a line made twice (a node met twice) is dropped beside its twin: no set hashes the image's
+    canonical = b"".join([line.encode("utf-8") for previous, line in zip([None, *lines], lines) if line != previous])
     return IndividualText(template.json_head.format_map(fields), image, template.json_tail.format_map(fields),
                           canonical, template.context)
 
@@ -238,7 +239,7 @@ def _template(course, host: Institution, sector_name: str, thematic_area_name: s
     if text_pattern.count(image_field) != 1:
         return None
     head, tail = text_pattern.split(image_field)
-    template = _Template(head, tail, tuple(fixed), tuple(patterns),
+    template = _Template(head, tail, tuple(sorted(fixed)), tuple(patterns),
                          tuple((name, key, place) for (key, place), name in fields.items()), ids, doc["@context"])
     return template if _holds(template, probe, issuer_did, status) else None
 

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Mapping
@@ -42,13 +43,36 @@ class SignedDocuments:
 
 
 def new_urn() -> str:
-    """A random UUID (version 4) URN, as ``f"urn:uuid:{uuid.uuid4()}"`` in a third of the time (a
-    certificate needs about fifty: one per node of its JSON-LD and XML)."""
-    h = os.urandom(16).hex()
-    return f"urn:uuid:{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    """A random UUID (version 4) URN, as ``f"urn:uuid:{uuid.uuid4()}"`` in a fifth of the time (a
+    certificate needs about fifty: one per node of its JSON-LD and XML). The random bits come from
+    ``os.urandom`` a batch at a time, kept per thread; a forked process starts a batch of its own."""
+    drawn = _drawn
+    at = drawn.at
+    if at >= len(drawn.hex):
+        drawn.hex, at = os.urandom(16 * _URN_BATCH).hex(), 0
+    drawn.at = at + 32
+    h = drawn.hex[at:at + 32]
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
-_VARIANT = "89ab"  # RFC 9562 variant bits 10xx
+_URN_BATCH = 128  # UUIDs of one draw from the system's random source
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}  # RFC 9562 variant 10xx
+
+
+class _Drawn(threading.local):
+    """This thread's random hex digits not used yet (from ``at`` on)."""
+
+    def __init__(self):
+        self.hex, self.at = "", 0
+
+
+def _draw_afresh() -> None:
+    global _drawn
+    _drawn = _Drawn()  # a forked child must not repeat the UUIDs its parent goes on to use
+
+
+_drawn = _Drawn()
+os.register_at_fork(after_in_child=_draw_afresh)
 
 
 def sri_digest(data: bytes) -> str:

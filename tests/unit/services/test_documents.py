@@ -1,8 +1,10 @@
 """Ids made for the nodes of each certificate, the signed JSON-LD's text and the stored award."""
 import dataclasses
 import json
+import os
 import random
 import re
+import threading
 import uuid
 from datetime import date, datetime
 
@@ -24,6 +26,30 @@ def test_new_urn_is_a_random_version_4_uuid_urn():
         assert (parsed.version, parsed.variant, parsed.urn) == (4, uuid.RFC_4122, urn)
         variants.add(urn[28])
     assert variants == set("89ab")  # all four variant nibbles occur: two random bits kept
+
+
+def test_a_forked_process_and_another_thread_draw_their_own_urns():
+    """URNs come from a batch of random bits drawn ahead: a worker forked mid-batch (close and
+    issuance workers are) must not repeat the ones its parent goes on to make, nor must a thread."""
+    new_urn()  # a batch drawn, most of it unused
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next URNs, to the parent
+        try:
+            os.write(write, " ".join(new_urn() for _ in range(64)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = pipe.read().split()
+    os.waitpid(pid, 0)
+    parent = [new_urn() for _ in range(64)]
+    in_thread: list[str] = []
+    thread = threading.Thread(target=lambda: in_thread.extend(new_urn() for _ in range(64)))
+    thread.start()
+    thread.join()
+    assert len(child) == 64 and len(in_thread) == 64
+    assert not set(child) & set(parent) and not set(in_thread) & set(parent) and not set(child) & set(in_thread)
 
 
 @pytest.mark.parametrize("kind", generators.KINDS)
