@@ -446,6 +446,8 @@ class _Walk:
             types = node[type_key]  # a single type string is its own key, spared a tuple
             if type(types) is list:
                 types = tuple(types)
+            elif type(types) is not str:
+                raise Unsupported  # a number, an object, ... (or a tuple, which JSON does not make)
         plan = entry.plans.get(types)  # unhashable types: TypeError, which means Unsupported
         if plan is None:  # checked once, when the plan for these types is made
             listed = types if type(types) is tuple else (types,)

@@ -287,8 +287,10 @@ def test_vc_v2_with_examples_vocab_and_w3c_vectors():
     lambda d: d.update({"credentialSchema": {"@list": ["urn:a:b"]}}),
     lambda d: d.update({"@graph": []}),
     lambda d: d.update({"@included": [{"id": "urn:a:b", "type": "Note"}]}),
+    lambda d: d["credentialSubject"]["hasClaim"].update({"type": 7}),
+    lambda d: d["credentialSubject"]["hasClaim"].update({"type": ("LearningAchievement",)}),
 ], ids=["blank node", "embedded context", "value object", "inline context", "blank node id",
-        "@list", "@graph", "@included"])
+        "@list", "@graph", "@included", "type a number", "type a tuple"])
 def test_outside_the_subset_the_safe_path_decides(change):
     doc = edc(title={"en": "Subset"})
     change(doc)
