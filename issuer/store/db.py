@@ -10,7 +10,7 @@ from alembic.config import Config
 from flask import Flask, current_app, g
 from psycopg.adapt import Dumper
 from psycopg.postgres import types as postgres_types
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -22,30 +22,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                           connect_args=_postgres_options(url))
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     if engine.dialect.driver == "psycopg":
         event.listen(engine, "connect", _psycopg_adapters)
     return engine
-
-
-# psycopg prepares a statement on the server once it has run five times, and PostgreSQL may then
-# plan it once for all parameters (a generic plan), costed with the table as it was. A bulk run
-# starts on an empty credentials table: its lookups of award keys and status indexes got a
-# sequential scan that the growing table kept (no ANALYZE replans it where autovacuum is off),
-# and a 20,000-student issuance spent more and more of its time in them (151 ms a lookup at
-# 9,000 credentials, against 2 ms planned for the values). Every execution is planned anew.
-_PLAN_EACH_EXECUTION = "-c plan_cache_mode=force_custom_plan"
-
-
-def _postgres_options(url: str) -> dict:
-    """Connection arguments for PostgreSQL: the URL's own ``options`` with custom plans added."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        return {}
-    options = parsed.query.get("options")
-    options = " ".join(options) if isinstance(options, tuple) else options
-    return {"options": f"{options} {_PLAN_EACH_EXECUTION}" if options else _PLAN_EACH_EXECUTION}
 
 
 class Utf8Text(bytes):
