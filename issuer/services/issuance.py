@@ -34,7 +34,7 @@ from issuer.errors import InvalidRequest
 from issuer.services.documents import SignedDocuments, issuer_of, sign_award
 from issuer.services.keystore import KeyStore
 from issuer.services.status import StatusService, status_list_url
-from issuer.store.db import utf8_text
+from issuer.store.db import refresh_statistics, utf8_text
 from issuer.store.models import CredentialComponentRow, CredentialRow, StatusListRow
 from issuer.store.repositories import AuditRepository, CatalogueRepository, CompletionRepository
 
@@ -138,6 +138,7 @@ class IssuanceService:
         done after each batch; a batch is stored in one transaction (see ``store_many``).
         ``shard=(i, n)`` keeps the students whose key hashes to ``i`` modulo ``n`` (parallel workers).
         """
+        refresh_statistics(self.session, CredentialRow.__tablename__)  # before its lookups are planned
         catalogue = Catalogue.load(self.session)
         completions = CompletionRepository(self.session)
         records = completions.reported_by(host)

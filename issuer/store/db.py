@@ -10,7 +10,7 @@ from alembic.config import Config
 from flask import Flask, current_app, g
 from psycopg.adapt import Dumper
 from psycopg.postgres import types as postgres_types
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -40,6 +40,31 @@ def utf8_text(session: Session) -> Callable[[bytes], str | Utf8Text]:
     if session.get_bind().dialect.driver == "psycopg":
         return Utf8Text
     return _decoded
+
+
+# A table's statistics are refreshed when this share of its rows changed since they were made (as
+# autovacuum's analyze does by default).
+STALE_SHARE = 0.1
+
+
+def refresh_statistics(session: Session, table: str) -> bool:
+    """``ANALYZE table`` on PostgreSQL when a tenth of its rows (and at least a thousand) changed
+    since its statistics were made; commits. Returns whether it ran.
+
+    Lookups that run many times (award keys, status indexes) are prepared by psycopg and planned
+    once by PostgreSQL, costed with the statistics of the moment: a bulk run that starts on an
+    empty table would keep a sequential scan for them while the table grows, where autovacuum does
+    not analyze it meanwhile (off, or not yet). New statistics make PostgreSQL plan them again."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    row = session.execute(text(
+        "SELECT n_mod_since_analyze, n_live_tup FROM pg_stat_user_tables WHERE relname = :table"),
+        {"table": table}).first()
+    if row is None or row.n_mod_since_analyze < max(1000, STALE_SHARE * row.n_live_tup):
+        return False
+    session.execute(text(f'ANALYZE "{table}"'))  # noqa: S608 - a table name of ours, not input
+    session.commit()
+    return True
 
 
 def _decoded(data: bytes) -> str:
