@@ -16,7 +16,6 @@ Adler-32 and CRC-32 checksums (5 and 20 times as fast as zlib's).
 from __future__ import annotations
 
 import struct
-import threading
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,12 +36,6 @@ _ZLIB_HEADER = b"\x78\x9c"  # deflate, 32 KiB window, default level (informative
 _FINAL_BLOCK = b"\x03\x00"  # an empty final block with fixed Huffman codes
 _FILTER_NONE = b"\x00"
 _ADLER_FILTER_NONE = isal_zlib.adler32(_FILTER_NONE)
-
-
-# ISA-L streams compressed in two threads at once came out different (the same rows, other valid
-# deflate bytes: pages rendered in threads were not byte for byte those rendered one by one), so one
-# thread at a time compresses with it. A page's changed rows take about 0.3 ms.
-_ISAL = threading.Lock()
 
 
 def adler32_combine(first: int, second: int, second_length: int) -> int:
@@ -192,11 +185,6 @@ def _encode_segment(image: Image.Image, top: int, bottom: int, level: int, fast:
         _, done, chunk = encoder.encode(SEGMENT_BYTES + image.size[0] + 1)
         chunks.append(chunk)
     rows = memoryview(b"".join(chunks))[:-1]
-    if fast:
-        with _ISAL:
-            compressor = isal_zlib.compressobj(level, zlib.DEFLATED, -15)
-            data = compressor.compress(_FILTER_NONE) + compressor.compress(rows) + compressor.flush(zlib.Z_SYNC_FLUSH)
-    else:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-        data = compressor.compress(_FILTER_NONE) + compressor.compress(rows) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    compressor = (isal_zlib if fast else zlib).compressobj(level, zlib.DEFLATED, -15)
+    data = compressor.compress(_FILTER_NONE) + compressor.compress(rows) + compressor.flush(zlib.Z_SYNC_FLUSH)
     return _Segment(data, isal_zlib.adler32(rows, _ADLER_FILTER_NONE), len(rows) + 1)
