@@ -7,7 +7,8 @@ ending with a sync flush: byte-aligned and referring to nothing before it). A pa
 background's segments, with the rows its personal lines touch compressed anew (and the untouched
 rows of the bands they cut, compressed once and kept), joined into one zlib stream (RFC 1950/1951)
 whose Adler-32 is combined from the segments' checksums. The output is an ordinary 8-bit palette
-PNG (filter type 0 on every row) and the same image gives the same bytes.
+PNG (filter type 0 on every row) and, in one thread, the same image gives the same bytes (ISA-L
+compressing in several threads at once gave other valid bytes now and then, never other pixels).
 
 The background is compressed once with zlib; a page's rows with ISA-L (``isal``), whose fastest
 levels deflate such rows six times as fast as zlib's level 1 and smaller. ISA-L also computes the

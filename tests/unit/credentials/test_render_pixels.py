@@ -131,12 +131,23 @@ def test_edge_cases_keep_their_pixels():
 
 
 def test_pages_rendered_in_threads_are_the_pages_rendered_one_by_one():
+    """The same pixels. (Not always the same bytes: the changed rows that ISA-L compresses while
+    other threads compress too came out as other valid deflate bytes now and then, about one run
+    in ten of this test; one thread gives the same bytes every time, as the next test checks.)"""
     views = [view for kind in ("individual", "expertise") for view in seeded_views(kind, 12, seed=3)]
     render._text_mark.cache_clear()
     render._page.cache_clear()
     with ThreadPoolExecutor(max_workers=8) as pool:
         concurrent = list(pool.map(render_png, views * 3))
-    assert concurrent == [render_png(view) for view in views] * 3
+    assert [pixel_digest(png) for png in concurrent] == [pixel_digest(render_png(view)) for view in views] * 3
+
+
+def test_one_thread_renders_the_same_bytes_every_time():
+    views = [view for kind in ("individual", "expertise") for view in seeded_views(kind, 12, seed=3)]
+    first = [render_png(view) for view in views]
+    render._text_mark.cache_clear()
+    render._page.cache_clear()
+    assert [render_png(view) for view in views] == first
 
 
 # --- the pieces, against the straightforward code they replace -------------------------------------
