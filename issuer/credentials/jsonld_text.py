@@ -183,7 +183,7 @@ def _fill(template: _Template, values: dict[str, str | bytes]) -> IndividualText
     lines = [line.format_map(fields) for line in template.lines]
     lines += template.fixed_lines
     lines.sort()  # a line made twice (a node met twice) is dropped beside its twin: no set hashes the image's
-    canonical = b"".join([line.encode("utf-8") for previous, line in zip([None, *lines], lines) if line != previous])
+    canonical = fastcanon.unique_utf8(lines)
     return IndividualText(template.json_head.format_map(fields), image, template.json_tail.format_map(fields),
                           canonical, template.context)
 
@@ -300,7 +300,7 @@ def _holds(template: _Template, probe: IndividualAward, issuer_did: str, status:
     values.update({f"id{n}": _id_mark(n + 0x8000) for n in range(template.ids)})
     try:
         made = _fill(template, values)
-        expected = b"".join(line.encode("utf-8") for line in sorted(set(fastcanon._sorted_lines(doc))))
+        expected = fastcanon.canonical_nquads_utf8(doc)
     except fastcanon.Unsupported:
         return False
     return (made.json == json.dumps(doc, ensure_ascii=False, separators=(",", ":"))

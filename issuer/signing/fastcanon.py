@@ -602,8 +602,7 @@ def canonical_nquads(doc) -> str:
 
     :raise Unsupported: the document is outside the subset handled here, or invalid.
     """
-    lines = _sorted_walk(doc)
-    return "".join([line for previous, line in zip([None, *lines], lines) if line != previous])
+    return "".join(_sorted_lines(doc))
 
 
 def canonical_nquads_utf8(doc) -> bytes:
@@ -612,7 +611,11 @@ def canonical_nquads_utf8(doc) -> bytes:
 
     :raise Unsupported: as ``canonical_nquads``.
     """
-    lines = _sorted_walk(doc)
+    return unique_utf8(_sorted_walk(doc))
+
+
+def unique_utf8(lines: list[str]) -> bytes:
+    """Sorted ``lines`` joined in UTF-8, each once (a line made twice is beside its twin)."""
     return b"".join([line.encode("utf-8") for previous, line in zip([None, *lines], lines) if line != previous])
 
 
