@@ -146,8 +146,7 @@ class CloseService:
         :raise Conflict: claims remain (a worker is still busy, or crashed: run the close again).
         """
         run = self.session.get(CloseRunRow, run_id)
-        remaining = self.session.scalar(select(func.count()).select_from(CloseClaimRow).where(
-            CloseClaimRow.run_id == run_id, ~CloseClaimRow.done))
+        remaining = self.pending(run_id)
         if remaining:
             raise Conflict(f"{remaining} students of the close of {run.semester_id} are not evaluated yet",
                            code="CLOSE_IN_PROGRESS")
