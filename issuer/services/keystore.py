@@ -133,10 +133,28 @@ def mirror_public_keys(session: Session, keystore: KeyStore, code: str) -> int:
 
 
 def public_keys(session: Session, code: str) -> list[PublicKeyInfo]:
-    rows = session.scalars(select(InstitutionKeyRow).where(InstitutionKeyRow.institution == code)
-                           .order_by(InstitutionKeyRow.created))
-    return [PublicKeyInfo(r.institution, r.key_id, r.purpose, r.key_type, r.public_key_multibase,
-                          r.certificate_pem, utc(r.created), utc(r.retired)) for r in rows]
+    """One institution's keys, oldest first."""
+    return _key_infos(session.execute(_KEY_COLUMNS.where(InstitutionKeyRow.institution == code)
+                                      .order_by(InstitutionKeyRow.created)))
+
+
+def all_public_keys(session: Session) -> dict[str, list[PublicKeyInfo]]:
+    """Every institution's keys, oldest first, by institution code, in one query."""
+    by_institution: dict[str, list[PublicKeyInfo]] = {}
+    for info in _key_infos(session.execute(_KEY_COLUMNS.order_by(InstitutionKeyRow.institution,
+                                                                 InstitutionKeyRow.created))):
+        by_institution.setdefault(info.institution, []).append(info)
+    return by_institution
+
+
+_KEY_COLUMNS = select(InstitutionKeyRow.institution, InstitutionKeyRow.key_id, InstitutionKeyRow.purpose,
+                      InstitutionKeyRow.key_type, InstitutionKeyRow.public_key_multibase,
+                      InstitutionKeyRow.certificate_pem, InstitutionKeyRow.created, InstitutionKeyRow.retired)
+
+
+def _key_infos(rows) -> list[PublicKeyInfo]:
+    return [PublicKeyInfo(institution, key_id, purpose, key_type, multibase, pem, utc(created), utc(retired))
+            for institution, key_id, purpose, key_type, multibase, pem, created, retired in rows]
 
 
 def check_key_files(keys_dir: str | Path) -> int:

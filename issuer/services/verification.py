@@ -75,7 +75,7 @@ from issuer.errors import (
     UnknownContext,
 )
 from issuer.services.documents import sri_digest
-from issuer.services.keystore import KeyStore, PublicKeyInfo, public_keys
+from issuer.services.keystore import KeyStore, PublicKeyInfo, all_public_keys
 from issuer.services.status import StatusService
 from issuer.signing.canonical import canonicalize
 from issuer.signing.did import DID_KEY_PREFIX, did_web
@@ -220,7 +220,8 @@ class _Directory:
 
     @cached_property
     def keys(self) -> dict[str, list[PublicKeyInfo]]:
-        return {code: public_keys(self.session, code) for code in self.institutions}
+        keys = all_public_keys(self.session)
+        return {code: keys.get(code, []) for code in self.institutions}
 
     @cached_property
     def _web_dids(self) -> dict[str, str]:
