@@ -53,6 +53,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
+from itertools import accumulate
 from typing import Any, Callable
 
 from cryptography import x509
@@ -114,8 +115,13 @@ TITLES = {
     "COMPONENT_REVOKED": "Component revoked", "COMPONENT_INVALID": "Component invalid",
 }
 
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
+# JSON nesting, counted on the body's bytes (brackets, quotes and backslashes are ASCII, and no byte
+# of a multi-byte UTF-8 character is): escapes dropped, then every byte but quotes and brackets,
+# then the strings; what is left are the brackets outside strings.
+_JSON_ESCAPE = re.compile(rb"\\.", re.S)
+_NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b'"[]{}')))
+_JSON_STRING = re.compile(rb'"[^"]*"')
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1, ord('"'): 0}  # a quote left: an unterminated string
 _INDEX = re.compile(r"^[0-9]{1,9}$")
 
 
@@ -553,20 +559,22 @@ def parse_json(body: bytes) -> Any:
         text = bytes(body).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CheckFailed("format", "MALFORMED", "the body is not UTF-8") from None
-    if _text_depth(text) > MAX_DEPTH:
+    if json_depth(body) > MAX_DEPTH:
         raise CheckFailed("format", "MALFORMED", f"JSON nested deeper than {MAX_DEPTH} levels")
     try:
         return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except ValueError as exc:  # json.JSONDecodeError, or an integer too long to convert
         raise CheckFailed("format", "MALFORMED", f"not JSON: {str(exc)[:200]}") from None
+    except RecursionError:  # not reached past the depth check; kept as a second line
+        raise CheckFailed("format", "MALFORMED", f"JSON nested deeper than {MAX_DEPTH} levels") from None
 
 
-def _text_depth(text: str) -> int:
-    depth = deepest = 0
-    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
-        depth += 1 if match.group() in "[{" else -1
-        deepest = max(deepest, depth)
-    return deepest
+def json_depth(body: bytes) -> int:
+    """How deep the brackets of a JSON text nest, strings left out (before parsing it). Bytes
+    operations only: a regular expression over the text's characters took five times as long as
+    parsing a credential."""
+    brackets = _JSON_STRING.sub(b"", _JSON_ESCAPE.sub(b"", body).translate(None, _NOT_STRUCTURE))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets), initial=0))
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
