@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.credentials.statuslist import MIN_ENTRIES, build_status_list_credential, empty_bits, get_bit, set_bit
+from issuer.credentials.statuslist import MIN_ENTRIES, build_status_list_credential, empty_bits, set_bit
 from issuer.errors import Conflict, InvalidRequest, NotFound
 from issuer.services.keystore import KeyStore
 from issuer.signing.keys import KeyPurpose
@@ -150,12 +150,14 @@ class StatusService:
         return row.id
 
     # -- reading ------------------------------------------------------------------------------
-    def is_revoked(self, list_id: str, index: int) -> bool:
-        """:raise NotFound: no such list or index outside it."""
-        row = self.session.get(StatusListRow, list_id)
-        if row is None or not 0 <= index < row.size:
-            raise NotFound(f"no status list entry {list_id}#{index}")
-        return get_bit(row.bits, index)
+    def list_entry_data(self, list_id: str) -> tuple[str, int, bytes]:
+        """(institution, size, bits) of a list, read as columns (what checking an entry needs).
+        :raise NotFound: no such list."""
+        row = self.session.execute(select(StatusListRow.institution, StatusListRow.size, StatusListRow.bits)
+                                   .where(StatusListRow.id == list_id)).first()
+        if row is None:
+            raise NotFound(f"no status list {list_id}")
+        return row.institution, row.size, row.bits
 
     def list_row(self, list_id: str) -> StatusListRow:
         row = self.session.get(StatusListRow, list_id)

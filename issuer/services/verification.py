@@ -503,12 +503,13 @@ class VerificationService:
             raise CheckFailed("status", "STATUS_UNKNOWN", "the status entry is not the one issued")
         list_id, index = where if where is not None else (stored.status_list_id, stored.status_index)
         try:
-            row = StatusService(self.session, keystore=self.keystore, public_url=self.public_url).list_row(list_id)
+            owner, size, bits = StatusService(self.session, keystore=self.keystore,
+                                              public_url=self.public_url).list_entry_data(list_id)
         except NotFound:
             raise CheckFailed("status", "STATUS_UNKNOWN", f"no status list {list_id}") from None
-        if row.institution != institution or not 0 <= index < row.size:
+        if owner != institution or not 0 <= index < size:
             raise CheckFailed("status", "STATUS_UNKNOWN", f"status list {list_id} has no such entry of the issuer")
-        if get_bit(row.bits, index) or (stored is not None and stored.revoked):
+        if get_bit(bits, index) or (stored is not None and stored.revoked):
             raise CheckFailed("status", "REVOKED", "the credential has been revoked")
         return f"not revoked (list {list_id})"
 

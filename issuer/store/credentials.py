@@ -40,7 +40,10 @@ class CredentialRepository:
         """The issued credential whose ``id`` is ``uri`` (e.g. ``urn:uuid:...``), or None."""
         if not isinstance(uri, str) or not 0 < len(uri) <= 100:
             return None
-        row = self.session.scalar(select(CredentialRow).where(CredentialRow.uri == uri))
+        row = self.session.execute(select(
+            CredentialRow.id, CredentialRow.uri, CredentialRow.kind, CredentialRow.issuer, CredentialRow.jsonld,
+            CredentialRow.digest_sri, CredentialRow.status_list_id, CredentialRow.status_index,
+            CredentialRow.revoked_at).where(CredentialRow.uri == uri)).first()  # not its XML and award
         if row is None:
             return None
         return IssuedRecord(row.id, row.uri, row.kind, row.issuer, row.jsonld, row.digest_sri,

@@ -48,8 +48,8 @@ class CatalogueRepository:
         self.session = session
 
     def institutions(self) -> dict[str, Institution]:
-        rows = self.session.scalars(select(InstitutionRow).order_by(InstitutionRow.code))
-        return {r.code: _institution(r) for r in rows}
+        rows = self.session.execute(select(InstitutionRow.__table__).order_by(InstitutionRow.code))
+        return {r.code: _institution(r) for r in rows}  # from the columns: no ORM objects to load
 
     def sectors(self) -> list[Sector]:
         rows = self.session.scalars(select(SectorRow).order_by(SectorRow.position, SectorRow.code))
@@ -271,7 +271,8 @@ def _chunks(items: list, size: int):
         yield items[start:start + size]
 
 
-def _institution(r: InstitutionRow) -> Institution:
+def _institution(r) -> Institution:
+    """From an ``InstitutionRow`` or a row of its table's columns."""
     return Institution(code=r.code, name=r.name, legal_name=r.legal_name, country=r.country, city=r.city,
                        member=r.member, homepage=r.homepage, email=r.email,
                        eidas_identifier=r.eidas_identifier, issues_itineraries=r.issues_itineraries)
