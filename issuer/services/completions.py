@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from issuer.domain.records import check_against_catalogue, parse_records
 from issuer.errors import InvalidUpload
+from issuer.store.db import refresh_statistics
+from issuer.store.models import CompletionRow, StudentRow
 from issuer.store.repositories import AuditRepository, CatalogueRepository, CompletionRepository
 
 CSV_TYPES = {"text/csv", "application/csv"}
@@ -119,6 +121,8 @@ class CompletionService:
             raise InvalidUpload(errors)
         if dry_run:
             return UploadResult(len(records), 0, 0, dry_run=True)
+        for table in (StudentRow.__tablename__, CompletionRow.__tablename__):
+            refresh_statistics(self.session, table)  # before its lookups are planned (nothing written yet)
         try:
             created, updated = CompletionRepository(self.session).upsert(records, now=now)
             AuditRepository(self.session).record(
