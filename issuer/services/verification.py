@@ -117,11 +117,12 @@ TITLES = {
 
 # JSON nesting, counted on the body's bytes (brackets, quotes and backslashes are ASCII, and no byte
 # of a multi-byte UTF-8 character is): escapes dropped, then every byte but quotes and brackets,
-# then the strings; what is left are the brackets outside strings.
+# then the strings; what is left are the brackets outside strings (and the quote of a string not
+# closed, which counts for nothing).
 _JSON_ESCAPE = re.compile(rb"\\.", re.S)
 _NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b'"[]{}')))
 _JSON_STRING = re.compile(rb'"[^"]*"')
-_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1, ord('"'): 0}  # a quote left: an unterminated string
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1, ord('"'): 0}
 _INDEX = re.compile(r"^[0-9]{1,9}$")
 
 
