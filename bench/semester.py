@@ -371,6 +371,9 @@ def main() -> int:
                         help="a server database to connect to for creating (and dropping) the bench databases")
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = sorted(set(backends) - {"sqlite", "postgres"})
+    if unknown or not backends:
+        parser.error(f"--backends: unknown {', '.join(unknown) or '(none given)'}; choose from sqlite, postgres")
     worker_counts = [int(w) for w in args.workers.split(",")]
 
     work = Path(tempfile.mkdtemp(prefix="issuer-bench-"))
