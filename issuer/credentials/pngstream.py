@@ -28,10 +28,13 @@ from PIL import Image
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BAND_ROWS = 16
 JOIN_GAP = 16  # unchanged rows between two changed ones compressed with them, not on their own
-# Input of one segment at most: under the 64 KiB that fill a (32 KiB-window) compressor's buffer.
-# Past it zlib slides the window and rebases its hash tables, which costs more than deflating
-# rows of a page; a fresh compressor every ~50 rows compresses changed rows twice as fast.
+# Input of one zlib segment at most: under the 64 KiB that fill a (32 KiB-window) compressor's
+# buffer. Past it zlib slides the window and rebases its hash tables, which costs more than
+# deflating rows of a page; a fresh compressor every ~50 rows compressed rows twice as fast.
 SEGMENT_BYTES = 64_000
+# ISA-L pays no such cost; a fresh compressor does (a run of 175 changed rows: 154 us in four
+# segments, 107 us in one), so each run of changed rows is one segment (no page is this large).
+FAST_SEGMENT_BYTES = 1 << 24
 _ADLER_BASE = 65521
 _ZLIB_HEADER = b"\x78\x9c"  # deflate, 32 KiB window, default level (informative only)
 _FINAL_BLOCK = b"\x03\x00"  # an empty final block with fixed Huffman codes
@@ -169,9 +172,10 @@ def _joined(segments: list[_Segment]) -> _Segment:
 def _encode_rows(image: Image.Image, top: int, bottom: int, level: int, *,
                  fast: bool = False) -> tuple[_Segment, ...]:
     """Rows ``top`` to ``bottom`` of ``image`` as PNG scanlines (filter type 0, then the row),
-    compressed in segments of at most ``SEGMENT_BYTES``, by ISA-L if ``fast`` else by zlib."""
+    compressed in segments of at most ``FAST_SEGMENT_BYTES`` by ISA-L if ``fast``, else of at most
+    ``SEGMENT_BYTES`` by zlib."""
     stride = image.size[0] + 1
-    step = max(1, SEGMENT_BYTES // stride)
+    step = max(1, (FAST_SEGMENT_BYTES if fast else SEGMENT_BYTES) // stride)
     return tuple(_encode_segment(image, start, min(bottom, start + step), level, fast)
                  for start in range(top, bottom, step))
 
@@ -181,9 +185,9 @@ def _encode_segment(image: Image.Image, top: int, bottom: int, level: int, fast:
     # byte: after a leading zero, those are the filter bytes of the next rows (the last is left out)
     encoder = Image.core.raw_encoder("P", "P", image.size[0] + 1)
     encoder.setimage(image.im, (0, top, image.size[0], bottom))
-    chunks, done = [], 0
+    chunks, done, size = [], 0, (bottom - top) * (image.size[0] + 1) + 1
     while not done:
-        _, done, chunk = encoder.encode(SEGMENT_BYTES + image.size[0] + 1)
+        _, done, chunk = encoder.encode(size)
         chunks.append(chunk)
     rows = memoryview(b"".join(chunks))[:-1]
     compressor = (isal_zlib if fast else zlib).compressobj(level, zlib.DEFLATED, -15)

@@ -69,6 +69,7 @@ def test_pages_with_random_changes_decode_to_the_drawn_image(seed, monkeypatch):
     rng = random.Random(seed)
     # small segments so that long runs are split: 1 to 20 rows of 98 bytes each
     monkeypatch.setattr("issuer.credentials.pngstream.SEGMENT_BYTES", rng.choice([1, 300, 1000, 2000, 64_000]))
+    monkeypatch.setattr("issuer.credentials.pngstream.FAST_SEGMENT_BYTES", rng.choice([1, 300, 2000, 1 << 24]))
     background = _noisy_background(rng)
     encoder = BackgroundEncoder(background, band_rows=rng.choice([1, 5, 16, 40]), join_gap=rng.choice([0, 3, 16]),
                                 stretch_cache=2)
