@@ -51,6 +51,8 @@ _PROBE_ASSESSED = date(1115, 5, 15)
 _PROBE_GRADE = 97531.0
 _PROBE_PNG = _PNG_SIGNATURE + f"probe {_TOKEN}".encode("ascii")
 _JSON_SAFE = re.compile(r'^[^"\\\x00-\x1f]*$')  # what json.dumps (ensure_ascii=False) writes as it is
+_URN = r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_UUID_URNS = re.compile(rf"{_URN}(?:\n{_URN})*\Z")  # UUID URNs joined by line breaks: one test for all
 
 
 def _mark(key: str) -> str:
@@ -100,7 +102,9 @@ class _Template:
     json_tail: str
     fixed_lines: tuple[str, ...]  # lines without a slot, sorted
     lines: tuple[str, ...]
-    fields: tuple[tuple[str, str, str], ...]
+    fields: tuple[tuple[str, str, str], ...]  # but the node ids'
+    id_fields: tuple[str, ...]  # the fields of node ids, and the number of the id each takes
+    id_numbers: tuple[int, ...]
     ids: int
     context: list
 
@@ -114,18 +118,23 @@ def individual_text(award: IndividualAward, *, credential_id: str, issuer_did: s
     values = _values(award, credential_id, issued_at, verify_url, status, display_png)
     if values is None:
         return None
-    template = _template(award.course, award.host, award.sector_name, award.thematic_area_name, issuer_did,
-                         status.get("statusPurpose"), award.learner.date_of_birth is None,
-                         not award.learner.email, award.assessed_on is None)
+    shape = (award.sector_name, award.thematic_area_name, issuer_did, status.get("statusPurpose"),
+             award.learner.date_of_birth is None, not award.learner.email, award.assessed_on is None)
+    known = _by_identity.get((id(award.course), id(award.host), shape))
+    if known is not None and known[0] is award.course and known[1] is award.host:
+        template = known[2]
+    else:
+        template = _template(award.course, award.host, *shape)
+        if len(_by_identity) >= _BY_IDENTITY_SIZE:
+            _by_identity.clear()
+        _by_identity[(id(award.course), id(award.host), shape)] = (award.course, award.host, template)
     if template is None:
         return None
-    for n in range(template.ids):
-        value = new_id()
-        if not isinstance(value, str) or not _UUID_URN.match(value):
-            return None
-        values[f"id{n}"] = value
+    ids = [new_id() for _ in range(template.ids)]
+    if ids and (not all(type(value) is str for value in ids) or not _UUID_URNS.match("\n".join(ids))):
+        return None
     try:
-        return _fill(template, values)
+        return _fill(template, values, ids)
     except fastcanon.Unsupported:
         return None
 
@@ -162,18 +171,15 @@ def _values(award: IndividualAward, credential_id: str, issued_at: datetime, ver
     return values
 
 
-def _fill(template: _Template, values: dict[str, str | bytes]) -> IndividualText:
-    """The template's texts with ``values``; :raise fastcanon.Unsupported: as the fast walk would."""
-    fields = {}
+def _fill(template: _Template, values: dict[str, str | bytes], ids: list[str]) -> IndividualText:
+    """The template's texts with ``values`` and the node ``ids`` (UUID URNs, in the order drawn);
+    :raise fastcanon.Unsupported: as the fast walk would."""
+    fields = dict(zip(template.id_fields, map(ids.__getitem__, template.id_numbers)))  # the same in every place
     image = values["image"]  # base64 as bytes: in the JSON text, it stays apart (IndividualText)
-    image_text = None
     for name, key, place in template.fields:
         value = values[key]
         if key == "image":  # in an N-Quads literal
-            image_text = image_text or image.decode("ascii")
-            fields[name] = image_text
-        elif key.startswith("id"):  # UUID URNs: the same in every place
-            fields[name] = value
+            fields[name] = image.decode("ascii")
         elif place == "json":
             fields[name] = value if _JSON_SAFE.match(value) else json.dumps(value, ensure_ascii=False)[1:-1]
         elif place == "literal":
@@ -186,6 +192,13 @@ def _fill(template: _Template, values: dict[str, str | bytes]) -> IndividualText
     canonical = fastcanon.unique_utf8(lines)
     return IndividualText(template.json_head.format_map(fields), image, template.json_tail.format_map(fields),
                           canonical, template.context)
+
+
+# Templates by the identity of the course and host objects (kept with them, so that an id is not
+# reused meanwhile): a course and its issuer are the same objects for a whole run, and hashing them
+# for ``_template``'s cache costs a tenth of making a certificate's text.
+_by_identity: dict[tuple, tuple] = {}
+_BY_IDENTITY_SIZE = 256
 
 
 @lru_cache(maxsize=256)
@@ -213,6 +226,7 @@ def _template(course, host: Institution, sector_name: str, thematic_area_name: s
                            verify_url=f"https://{_mark('verify')}.example/verify", status=status,
                            display_png=_PROBE_PNG, new_id=lambda: _id_mark(next(drawn)))
     ids = next(drawn)
+    id_keys = {f"id{n}" for n in range(ids)}
     marks.update({_id_mark(n): f"id{n}" for n in range(ids)})
     marks[f"https://{_mark('verify')}.example/verify"] = "verify"
     marks[_timestamp(_PROBE_ISSUED, "issued")] = "issued"
@@ -239,8 +253,11 @@ def _template(course, host: Institution, sector_name: str, thematic_area_name: s
     if text_pattern.count(image_field) != 1:
         return None
     head, tail = text_pattern.split(image_field)
+    id_fields = [(name, int(key[2:])) for (key, _place), name in fields.items() if key in id_keys]
     template = _Template(head, tail, tuple(sorted(fixed)), tuple(patterns),
-                         tuple((name, key, place) for (key, place), name in fields.items()), ids, doc["@context"])
+                         tuple((name, key, place) for (key, place), name in fields.items() if key not in id_keys),
+                         tuple(name for name, _ in id_fields), tuple(number for _, number in id_fields), ids,
+                         doc["@context"])
     return template if _holds(template, probe, issuer_did, status) else None
 
 
@@ -297,9 +314,8 @@ def _holds(template: _Template, probe: IndividualAward, issuer_did: str, status:
     values = _values(award, kwargs["credential_id"], issued, kwargs["verify_url"], check_status, png)
     if values is None:
         return False
-    values.update({f"id{n}": _id_mark(n + 0x8000) for n in range(template.ids)})
     try:
-        made = _fill(template, values)
+        made = _fill(template, values, [_id_mark(n + 0x8000) for n in range(template.ids)])
         expected = fastcanon.canonical_nquads_utf8(doc)
     except fastcanon.Unsupported:
         return False
