@@ -20,7 +20,6 @@ Shape of the claim::
 """
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import re
@@ -28,6 +27,8 @@ import secrets
 import uuid
 from datetime import UTC, date, datetime
 from typing import Callable, Mapping
+
+import pybase64
 
 from issuer.credentials import vocab
 from issuer.credentials.contexts import EDC_CONTEXTS
@@ -453,7 +454,7 @@ class _Builder:
             raise InvalidDocument("display_png is not a PNG image", field="displayParameter")
         image = self.node("MediaObject", contentType=vocab.media_type("image/png"),
                           contentEncoding=vocab.content_encoding("base64"),
-                          content=base64.b64encode(png).decode("ascii"))
+                          content=pybase64.b64encode(png).decode("ascii"))
         english = vocab.language("en")
         detail = self.node("DisplayDetail", image=image, page=1)
         individual = self.node("IndividualDisplay", language=english, displayDetail=detail)

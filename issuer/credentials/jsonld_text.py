@@ -25,6 +25,8 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Callable
 
+import pybase64
+
 from issuer.credentials.jsonld import (
     _FORBIDDEN_TEXT,
     _PNG_SIGNATURE,
@@ -156,7 +158,7 @@ def _values(award: IndividualAward, credential_id: str, issued_at: datetime, ver
                   "issued": _timestamp(issued_at, "issued"), "given": learner.given_name,
                   "family": learner.family_name, "student_id": learner.student_id,
                   "home": learner.home_university, "grade": _number(award.grade),
-                  "completed": _day(award.completed_on), "image": base64.b64encode(display_png)}
+                  "completed": _day(award.completed_on), "image": pybase64.b64encode(display_png)}
         entry = _status(status)
         if learner.email:
             values["mailto"] = _mailto(learner.email, "credentialSubject.contactPoint")
