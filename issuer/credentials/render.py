@@ -509,6 +509,12 @@ class _Page:
     encoder: BackgroundEncoder
 
 
+@lru_cache(maxsize=64)
+def _page_of(blank: CertificateView) -> _Page:
+    """The page of a view without its personal facts (``_without_personal``): one look-up."""
+    return _page(_fixed_ops(blank))
+
+
 @lru_cache(maxsize=32)
 def _page(fixed: tuple[_Op, ...]) -> _Page:
     """The fixed part of a page, drawn and compressed once per course (or itinerary kind) and issuer."""
@@ -522,8 +528,8 @@ def _page(fixed: tuple[_Op, ...]) -> _Page:
 
 def render_png(view: CertificateView) -> bytes:
     """A ~1240×877 PNG of the certificate (for displayParameter); deterministic bytes."""
-    fixed, personal = _layout(view)
-    page = _page(fixed)
+    page = _page_of(_without_personal(view))
+    personal = _personal_ops(view)
     marks = [mark for op in personal if (mark := _mark(op)) is not None]
     patches = page.encoder.patches(page.image, [(m.box[1], m.box[3]) for m in marks])
     for m in marks:  # a mark's rows lie in one patch
@@ -650,20 +656,28 @@ def _set(text: str, bold: bool, px: int, after: _Setting | None = None) -> _Sett
     glyphs = list(map(_glyph, repeat(bold), repeat(px), text))
     pens = list(accumulate(map(itemgetter(3), glyphs), initial=after.pen if after else 0.0))
     inked = [(round(pen), glyph) for pen, glyph in zip(pens, glyphs) if glyph[0] is not None]
-    boxes = [(x + glyph[1], glyph[2], x + glyph[4], glyph[5]) for x, glyph in inked]
     before = after is not None and after.coverage is not None
-    bounds = boxes + [after.box] if before else boxes
-    if not bounds:
+    if not inked and not before:
         return _Setting(None, (0, 0, 0, 0), pens[-1])
-    x0, y0 = min(box[0] for box in bounds), min(box[1] for box in bounds)
-    x1, y1 = max(box[2] for box in bounds), max(box[3] for box in bounds)
+    # the box of the ink (and of ``after``'s): glyph boxes are (x + left, top, x + right, bottom)
+    lefts = [x + glyph[1] for x, glyph in inked]
+    rights = [x + glyph[4] for x, glyph in inked]
+    tops = [glyph[2] for _, glyph in inked]
+    bottoms = [glyph[5] for _, glyph in inked]
+    if before:
+        lefts.append(after.box[0])
+        tops.append(after.box[1])
+        rights.append(after.box[2])
+        bottoms.append(after.box[3])
+    x0, y0, x1, y1 = min(lefts), min(tops), max(rights), max(bottoms)
     coverage = Image.core.fill("L", (x1 - x0, y1 - y0), 0)
     if before:
         left, top, right, bottom = after.box
         coverage.paste(after.coverage, (left - x0, top - y0, right - x0, bottom - y0))
-    for (_, (mask, *_)), (left, top, right, bottom) in zip(inked, boxes):
+    paste = coverage.paste
+    for (x, (mask, left, top, _, right, bottom)) in inked:
         # as ImageDraw.bitmap: coverage adds up where neighbouring glyphs touch
-        coverage.paste(255, (left - x0, top - y0, right - x0, bottom - y0), mask)
+        paste(255, (x + left - x0, top - y0, x + right - x0, bottom - y0), mask)
     return _Setting(coverage, (x0, y0, x1, y1), pens[-1])
 
 
