@@ -113,7 +113,9 @@ class CloseService:
             outcomes = self.evaluate_many([claim.student_pk for claim in claims], context, now=now)
             for claim in claims:
                 outcome = outcomes[claim.student_pk]
-                claim.result = {"issued": outcome.issued, "near": outcome.near}
+                # nothing to report (most students, and every one in a semester without itineraries):
+                # no result, so that the report reads only those that have one
+                claim.result = {"issued": outcome.issued, "near": outcome.near} if outcome.issued or outcome.near else None
                 claim.done = True
             evaluated += len(claims)
             claim_session.commit()
@@ -150,17 +152,20 @@ class CloseService:
         if remaining:
             raise Conflict(f"{remaining} students of the close of {run.semester_id} are not evaluated yet",
                            code="CLOSE_IN_PROGRESS")
-        claims = self.session.execute(select(CloseClaimRow.result).where(CloseClaimRow.run_id == run_id)
-                                      .order_by(CloseClaimRow.student_pk)).all()  # rows with .result
+        students = self.session.scalar(select(func.count()).select_from(CloseClaimRow).where(
+            CloseClaimRow.run_id == run_id))
+        claims = self.session.execute(select(CloseClaimRow.result).where(
+            CloseClaimRow.run_id == run_id, CloseClaimRow.result.is_not(None))
+            .order_by(CloseClaimRow.student_pk)).all()  # rows with .result
         if run.finished_at is None:
             run.finished_at = now
             AuditRepository(self.session).record(
                 actor=self.issuer, action="semester.close", subject=run.semester_id,
-                detail={"run": run_id, "students": len(claims),
+                detail={"run": run_id, "students": students,
                         "issued": sum(len(c.result["issued"]) for c in claims)}, now=now)
             self.session.commit()
         return {
-            "semester": run.semester_id, "as_of": now.date().isoformat(), "students_evaluated": len(claims),
+            "semester": run.semester_id, "as_of": now.date().isoformat(), "students_evaluated": students,
             "issued": sorted((i for c in claims for i in c.result["issued"]),
                              key=lambda i: (i["home_university"], i["student_id"], i["kind"], i["sector"] or "")),
             "near": sorted((n for c in claims for n in c.result["near"]),

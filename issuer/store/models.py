@@ -247,4 +247,4 @@ class CloseClaimRow(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("close_runs.id"), primary_key=True)
     student_pk: Mapped[int] = mapped_column(ForeignKey("students.id"), primary_key=True)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
-    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    result: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)  # None: nothing to report

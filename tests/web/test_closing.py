@@ -57,6 +57,28 @@ def test_close_issues_interdisciplinary_and_expertise_once(client, token_for):
     assert inter["credential"] == itinerary["credential"] and inter["due"] is False
 
 
+def test_a_close_keeps_results_only_for_students_with_something_to_report(app, client, token_for):
+    """A student with nothing issued and nothing near is counted, and stores no result (the report
+    reads only the others: most students of a close, all of them in a semester without itineraries)."""
+    from sqlalchemy import select
+
+    from issuer.store import db
+    from issuer.store.models import CloseClaimRow, CloseRunRow
+
+    _upload_and_issue(client, token_for, _plan())
+    aisbl = token_for("AISBL")
+    autumn = client.post("/api/semesters/2024-autumn/close", headers=aisbl).get_json()
+    spring = client.post("/api/semesters/2025-spring/close", headers=aisbl).get_json()
+    assert autumn["students_evaluated"] == spring["students_evaluated"] == 2
+    assert autumn["issued"] == autumn["near"] == [] and len(spring["issued"]) == 2
+    with app.app_context():
+        stored = db.session().execute(select(CloseRunRow.semester_id, CloseClaimRow.done, CloseClaimRow.result)
+                                      .join(CloseRunRow, CloseRunRow.id == CloseClaimRow.run_id)).all()
+    assert sorted((semester, done, result is None) for semester, done, result in stored) == [
+        ("2024-autumn", True, True), ("2024-autumn", True, True), ("2025-spring", True, False),
+        ("2025-spring", True, False)]
+
+
 def _verify(client, credential_id: str):
     document = client.get(f"/credentials/{credential_id}").get_json()
     return client.post("/credentials/verify", json={"verifiableCredential": document})
