@@ -115,7 +115,8 @@ class CloseService:
                 outcome = outcomes[claim.student_pk]
                 # nothing to report (most students, and every one in a semester without itineraries):
                 # no result, so that the report reads only those that have one
-                claim.result = {"issued": outcome.issued, "near": outcome.near} if outcome.issued or outcome.near else None
+                reported = outcome.issued or outcome.near
+                claim.result = {"issued": outcome.issued, "near": outcome.near} if reported else None
                 claim.done = True
             evaluated += len(claims)
             claim_session.commit()

@@ -43,7 +43,7 @@ class SignedDocuments:
 
 
 def new_urn() -> str:
-    """A random UUID (version 4) URN, as ``f"urn:uuid:{uuid.uuid4()}"`` in a quarter of the time (a
+    """A random UUID (version 4) URN, as ``f"urn:uuid:{uuid.uuid4()}"`` in a third of the time (a
     certificate needs about fifty: one per node of its JSON-LD and XML). The random bits come from
     ``os.urandom`` a batch at a time, kept per thread; a forked process starts a batch of its own."""
     urns = _drawn.urns
