@@ -509,18 +509,13 @@ class _Page:
     encoder: BackgroundEncoder
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=32)  # a page holds ~1.5 MB (its palette image, compressed bands and stretches)
 def _page_of(blank: CertificateView) -> _Page:
-    """The page of a view without its personal facts (``_without_personal``): one look-up."""
-    return _page(_fixed_ops(blank))
-
-
-@lru_cache(maxsize=32)
-def _page(fixed: tuple[_Op, ...]) -> _Page:
-    """The fixed part of a page, drawn and compressed once per course (or itinerary kind) and issuer."""
+    """The fixed part of a page, drawn and compressed once per course (or itinerary kind) and
+    issuer: the page of a view without its personal facts (``_without_personal``)."""
     image = Image.new("RGB", PNG_SIZE, WHITE)
     draw = ImageDraw.Draw(image)
-    for op in fixed:
+    for op in _fixed_ops(blank):
         _draw_png(image, draw, op)
     background = image.quantize(palette=_palette(), dither=Image.Dither.NONE)
     return _Page(background, BackgroundEncoder(background, level=_PNG_LEVEL))

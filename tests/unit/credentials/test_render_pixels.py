@@ -136,7 +136,7 @@ def test_pages_rendered_in_threads_are_the_pages_rendered_one_by_one():
     in ten of this test; one thread gives the same bytes every time, as the next test checks.)"""
     views = [view for kind in ("individual", "expertise") for view in seeded_views(kind, 12, seed=3)]
     render._text_mark.cache_clear()
-    render._page.cache_clear()
+    render._page_of.cache_clear()
     with ThreadPoolExecutor(max_workers=8) as pool:
         concurrent = list(pool.map(render_png, views * 3))
     assert [pixel_digest(png) for png in concurrent] == [pixel_digest(render_png(view)) for view in views] * 3
@@ -146,7 +146,7 @@ def test_one_thread_renders_the_same_bytes_every_time():
     views = [view for kind in ("individual", "expertise") for view in seeded_views(kind, 12, seed=3)]
     first = [render_png(view) for view in views]
     render._text_mark.cache_clear()
-    render._page.cache_clear()
+    render._page_of.cache_clear()
     assert [render_png(view) for view in views] == first
 
 
