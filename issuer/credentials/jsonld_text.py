@@ -53,7 +53,7 @@ _PROBE_ASSESSED = date(1115, 5, 15)
 _PROBE_GRADE = 97531.0
 _PROBE_PNG = _PNG_SIGNATURE + f"probe {_TOKEN}".encode("ascii")
 _JSON_SAFE = re.compile(r'^[^"\\\x00-\x1f]*$')  # what json.dumps (ensure_ascii=False) writes as it is
-_URN = r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_URN = _UUID_URN.pattern.removeprefix("^").removesuffix("$")
 _UUID_URNS = re.compile(rf"{_URN}(?:\n{_URN})*\Z")  # UUID URNs joined by line breaks: one test for all
 
 

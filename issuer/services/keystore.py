@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
@@ -47,11 +46,6 @@ class PublicKeyInfo:
             self.certificate_pem.encode("ascii"))
 
 
-@lru_cache(maxsize=256)
-def _did_web(public_url: str, code: str) -> str:
-    return did_web(public_url, code)
-
-
 class KeyStore:
     """Per-process access to the institutions' keys (one instance per app)."""
 
@@ -62,7 +56,6 @@ class KeyStore:
         self.public_url = public_url
         self.did_method = did_method
         self._rings: dict[str, KeyRing] = {}
-        self._signers: dict[tuple[str, str], object] = {}  # (code, purpose) -> signer of its ring
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:  # never show the passphrase
@@ -84,27 +77,15 @@ class KeyStore:
     def forget(self, code: str) -> None:
         with self._lock:
             self._rings.pop(code, None)
-            for key in [key for key in self._signers if key[0] == code]:
-                del self._signers[key]
 
     def did(self, code: str) -> str:
         """The institution's DID: did:web under the public URL, or did:key of its Ed25519 key."""
         if self.did_method == "key":
             return did_key(self.ring(code).current(KeyPurpose.EDDSA).public_key())
-        return _did_web(self.public_url, code)
+        return did_web(self.public_url, code)
 
     def signer(self, code: str, purpose: KeyPurpose | str):
-        """A signer with the current key for ``purpose``, made once per key ring (every certificate
-        asks for one)."""
-        key = (code, str(KeyPurpose(purpose)))
-        signer = self._signers.get(key)
-        if signer is None:
-            ring = self.ring(code)
-            signer = ring.signer(purpose, controller=self.did(code))
-            with self._lock:
-                if self._rings.get(code) is ring:  # not forgotten meanwhile
-                    self._signers[key] = signer
-        return signer
+        return self.ring(code).signer(purpose, controller=self.did(code))
 
     def public_records(self, code: str) -> tuple[KeyRecord, ...]:
         return keyfiles.load_public_keys(self.keys_dir, code)

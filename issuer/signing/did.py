@@ -7,6 +7,7 @@ the bundled DID v1 and Multikey v1 contexts. Retired keys stay listed under ``as
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from issuer.credentials.contexts import DID_V1, MULTIKEY_V1
@@ -17,6 +18,7 @@ from issuer.signing.multibase import PublicKey, public_key_from_multikey, public
 DID_KEY_PREFIX = "did:key:"
 
 
+@lru_cache(maxsize=256)  # every certificate names its issuer's DID
 def did_web(public_url: str, code: str) -> str:
     """``did:web:<host>[%3A<port>][:<path>...]:institutions:<code>`` for the service at
     ``public_url`` (e.g. ``http://127.0.0.1:5000`` -> ``did:web:127.0.0.1%3A5000:institutions:KU``).

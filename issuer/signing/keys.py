@@ -130,6 +130,7 @@ class KeyRing:
     keys: tuple[KeyRecord, ...]
     xml: XmlSigningKey
     _private: dict = field(repr=False, compare=False)
+    _signers: dict = field(default_factory=dict, repr=False, compare=False)  # (purpose, controller) -> signer
 
     def current(self, purpose: KeyPurpose | str) -> KeyRecord:
         """The current key record for ``purpose`` (``KeyPurpose`` or a cryptosuite name)."""
@@ -141,9 +142,13 @@ class KeyRing:
         """
         from issuer.signing.did import verification_method_id  # did imports nothing of keys
 
-        record = self.current(purpose)
-        return signer_for_key(self._private[record.key_id],
-                              verification_method_id(controller, record))
+        key = (str(KeyPurpose(purpose)), controller)
+        signer = self._signers.get(key)
+        if signer is None:  # made once per ring: every certificate asks for one
+            record = self.current(purpose)
+            signer = self._signers[key] = signer_for_key(self._private[record.key_id],
+                                                         verification_method_id(controller, record))
+        return signer
 
     def record(self, key_id: str) -> KeyRecord:
         """The record of ``key_id``, current or retired. :raise KeyMaterialError: unknown id."""
