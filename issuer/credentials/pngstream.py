@@ -7,8 +7,10 @@ ending with a sync flush: byte-aligned and referring to nothing before it). A pa
 background's segments, with the rows its personal lines touch compressed anew (and the untouched
 rows of the bands they cut, compressed once and kept), joined into one zlib stream (RFC 1950/1951)
 whose Adler-32 is combined from the segments' checksums. The output is an ordinary 8-bit palette
-PNG (filter type 0 on every row) and, in one thread, the same image gives the same bytes (ISA-L
-compressing in several threads at once gave other valid bytes now and then, never other pixels).
+PNG (filter type 0 on every row). The same image gives the same pixels, not always the same bytes:
+on one machine (an Intel Xeon) ISA-L now and then encoded the same rows as other valid deflate
+bytes, one byte shorter in the case kept. A segment refers to nothing before it, so any valid
+encoding of it decodes to the same rows.
 
 The background is compressed once with zlib; a page's rows with ISA-L (``isal``), whose fastest
 levels deflate such rows six times as fast as zlib's level 1 and smaller. ISA-L also computes the

@@ -522,7 +522,8 @@ def _page_of(blank: CertificateView) -> _Page:
 
 
 def render_png(view: CertificateView) -> bytes:
-    """A ~1240×877 PNG of the certificate (for displayParameter); deterministic bytes."""
+    """A ~1240×877 PNG of the certificate (for displayParameter): the same view gives the same
+    pixels (the deflate bytes may differ, see ``pngstream``)."""
     page = _page_of(_without_personal(view))
     personal = _personal_ops(view)
     marks = [mark for op in personal if (mark := _mark(op)) is not None]

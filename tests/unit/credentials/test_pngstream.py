@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import io
 import random
+import struct
 import zlib
 
 import pytest
 from PIL import Image, ImageDraw
 
+from issuer.credentials import pngstream
 from issuer.credentials.pngstream import BackgroundEncoder, adler32_combine
+from tests.unit.credentials.pngcheck import BadPng, strict_pixels
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -37,7 +40,8 @@ def test_a_page_decodes_to_the_drawn_image(rows):
     decoded.load()
     assert decoded.mode == "P" and decoded.size == page.size
     assert decoded.tobytes() == page.tobytes()
-    assert encoder.encode(page, rows) == data
+    assert strict_pixels(data).rows == page.tobytes()
+    assert strict_pixels(encoder.encode(page, rows)) == strict_pixels(data)
 
 
 def test_only_palette_images_of_the_background_size_are_accepted():
@@ -83,7 +87,8 @@ def test_pages_with_random_changes_decode_to_the_drawn_image(seed, monkeypatch):
             page.paste(patch, (0, top))
         data = encoder.encode_patches(patches)
         assert _decoded(data) == page.tobytes()
-        assert encoder.encode_patches(patches) == data  # from the kept stretches: the same bytes
+        assert strict_pixels(data).rows == page.tobytes()
+        assert strict_pixels(encoder.encode_patches(patches)) == strict_pixels(data)  # from the kept stretches
 
 
 def test_runs_are_merged_across_small_gaps_and_clipped():
@@ -95,3 +100,43 @@ def test_runs_are_merged_across_small_gaps_and_clipped():
 def test_a_page_without_changes_is_the_background():
     background = _background()
     assert _decoded(BackgroundEncoder(background).encode_patches({})) == background.tobytes()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["isal", "zlib"])
+@pytest.mark.parametrize("seed", range(6))
+def test_every_segment_decodes_on_its_own_to_its_scanlines(seed, fast):
+    """Why other deflate bytes for the same rows cannot change a page: every segment is a complete
+    deflate sequence that refers to nothing before it, so whatever valid bytes encode it, the page
+    decodes the same."""
+    rng = random.Random(seed)
+    image = _noisy_background(rng)
+    top = rng.randrange(0, 100)
+    bottom = rng.randrange(top + 1, 131)
+    segments = pngstream._encode_rows(image, top, bottom, 1 if fast else 6, fast=fast)
+    rows = image.tobytes()[top * 97:bottom * 97]
+    scanlines = b"".join(b"\0" + rows[i:i + 97] for i in range(0, len(rows), 97))
+    decoded = []
+    for segment in segments:
+        inflater = zlib.decompressobj(-15)
+        part = inflater.decompress(segment.data)
+        assert not inflater.eof and not inflater.unused_data and segment.data.endswith(b"\x00\x00\xff\xff")
+        assert (segment.adler, segment.length) == (zlib.adler32(part), len(part))
+        decoded.append(part)
+    assert b"".join(decoded) == scanlines
+
+
+def test_the_strict_reader_refuses_a_page_that_does_not_add_up():
+    background = _background()
+    data = BackgroundEncoder(background).encode_patches({})
+    assert strict_pixels(data).rows == background.tobytes()
+    at = data.index(b"IDAT") + 4
+    flipped = data[:at + 40] + bytes([data[at + 40] ^ 1]) + data[at + 41:]
+    with pytest.raises(BadPng, match="CRC"):
+        strict_pixels(flipped)
+    idat_end = data.index(b"IEND") - 8
+    stream = data[at:idat_end]
+    bad_adler = stream[:-1] + bytes([stream[-1] ^ 1])
+    resealed = data[:at - 8] + struct.pack(">I", len(bad_adler)) + b"IDAT" + bad_adler + \
+        struct.pack(">I", zlib.crc32(b"IDAT" + bad_adler)) + data[idat_end + 4:]
+    with pytest.raises(BadPng, match="does not decode"):
+        strict_pixels(resealed)
