@@ -67,6 +67,18 @@ def refresh_statistics(session: Session, table: str) -> bool:
     return True
 
 
+def defer_flush(session: Session) -> None:
+    """Let the commit of ``session``'s current transaction return before its WAL is on disk, on
+    PostgreSQL (``SET LOCAL synchronous_commit TO OFF``; nothing on SQLite).
+
+    For batches that a rerun redoes, such as a close's claims: a crash may lose the last few
+    commits, never part of one, and WAL is flushed in order, so the next ordinary commit (the
+    close's report) makes every earlier one durable. The commit no longer waits for the disk while
+    other workers wait for it in turn (about 5 % of a two-worker close)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
 def _decoded(data: bytes) -> str:
     return data.decode("utf-8")
 

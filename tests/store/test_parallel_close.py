@@ -189,3 +189,12 @@ def test_claims_come_from_the_index_of_pending_claims(copy_of):
     engine.dispose()
     assert "ix_close_claims_pending" in str(plan), plan
     assert pending and all(not claim.done for claim in pending)
+
+
+def test_a_small_close_still_comes_in_many_batches():
+    """A 64th of the run's students a batch, from 10 to 200: the sample's 300 students in 30
+    batches (two workers share them, and a worker killed mid-close leaves some), a semester of
+    19,000 in batches of 200 (fewer claim scans and commits)."""
+    from issuer.services.closing import claim_batch
+
+    assert [claim_batch(n) for n in (0, 300, 640, 1000, 12_800, 19_000, 10**6)] == [10, 10, 10, 15, 200, 200, 200]

@@ -139,3 +139,46 @@ def test_only_aisbl_may_close(client, token_for):
     assert client.post("/api/semesters/2025-spring/close", headers=token_for("KU")).status_code == 404
     assert client.post("/api/semesters/2025-spring/close").status_code == 401
     assert client.post("/api/semesters/2031-winter/close", headers=token_for("AISBL")).status_code == 404
+
+
+def test_a_close_commits_its_batches_without_waiting_for_the_disk_and_its_report_durably(app, client, token_for,
+                                                                                        backend):
+    """On PostgreSQL the claim batches commit with synchronous_commit off (a rerun redoes a lost
+    one); the commit that finishes the run is an ordinary one, which makes the earlier ones durable."""
+    from sqlalchemy import event
+
+    from issuer.store import db
+
+    _upload_and_issue(client, token_for, _plan())
+    with app.app_context():
+        engine = db.engine()
+    statements: dict[int, list[str]] = defaultdict(list)
+    commits: list[tuple[str, str]] = []
+
+    def before_execute(conn, _cursor, statement, *_args):
+        statements[id(conn.connection.dbapi_connection)].append(statement)
+
+    def on_commit(conn):
+        raw = conn.connection.dbapi_connection
+        sql = " ".join(statements.pop(id(raw), []))
+        kind = "finish" if "UPDATE close_runs" in sql else "claims" if "UPDATE close_claims" in sql else ""
+        if kind and backend == "postgres":
+            with raw.cursor() as cursor:
+                cursor.execute("SHOW synchronous_commit")
+                commits.append((kind, cursor.fetchone()[0]))
+        elif kind:
+            commits.append((kind, "SET LOCAL" in sql and "deferred" or "not deferred"))
+
+    event.listen(engine, "before_cursor_execute", before_execute)
+    event.listen(engine, "commit", on_commit)
+    try:
+        reports = [client.post(f"/api/semesters/{semester}/close", headers=token_for("AISBL")).get_json()
+                   for semester in ("2024-autumn", "2025-spring")]  # nothing issued, then two itineraries
+    finally:
+        event.remove(engine, "before_cursor_execute", before_execute)
+        event.remove(engine, "commit", on_commit)
+    assert [len(report["issued"]) for report in reports] == [0, 2]
+    if backend == "postgres":
+        assert commits == [("claims", "off"), ("finish", "on")] * 2
+    else:
+        assert commits == [("claims", "not deferred"), ("finish", "not deferred")] * 2
