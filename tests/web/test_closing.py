@@ -1,7 +1,12 @@
 """Semester close: itinerary certificates issued by AISBL, idempotent, revocation cascades."""
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
+from datetime import UTC, datetime
+
+import pytest
 
 from tests.web.helpers import to_csv
 from tests.web.itinerary_plan import expertise_courses, interdisciplinary_courses, records_for
@@ -182,3 +187,83 @@ def test_a_close_commits_its_batches_without_waiting_for_the_disk_and_its_report
         assert commits == [("claims", "off"), ("finish", "on")] * 2
     else:
         assert commits == [("claims", "not deferred"), ("finish", "not deferred")] * 2
+
+
+def _open_spring_run(app, client, token_for):
+    from issuer.services.closing import CloseService
+    from issuer.store import db
+    from issuer.web import deps
+
+    _upload_and_issue(client, token_for, _plan())
+    with app.app_context():
+        service = CloseService(db.session(), issuance=deps.issuance())
+        return service.open_run("2025-spring", now=datetime.now(UTC))
+
+
+def test_a_worker_waits_for_claims_another_holds_and_takes_over_those_left_pending(app, client, token_for, backend):
+    """The other worker (here a second connection) holds both claims; it finishes one and dies
+    with the other: the waiting worker resumes when the locks go, not at its next poll, and
+    evaluates the claim left pending."""
+    if backend != "postgres":
+        pytest.skip("row locks: PostgreSQL")
+    from sqlalchemy import text
+
+    from issuer.services.closing import CloseService
+    from issuer.store import db
+    from issuer.web import deps
+
+    run_id = _open_spring_run(app, client, token_for)
+    with app.app_context():
+        other = app.extensions["issuer.sessions"]()
+        held = other.execute(text("SELECT student_pk FROM close_claims WHERE run_id = :r ORDER BY student_pk "
+                                  "FOR UPDATE"), {"r": run_id}).scalars().all()
+        assert len(held) == 2
+
+        def finish_one_then_die():
+            time.sleep(0.4)
+            other.execute(text("UPDATE close_claims SET done = true WHERE run_id = :r AND student_pk = :s"),
+                          {"r": run_id, "s": held[0]})
+            other.commit()
+
+        thread = threading.Thread(target=finish_one_then_die)
+        claim_session = app.extensions["issuer.sessions"]()
+        service = CloseService(db.session(), issuance=deps.issuance())
+        naps: list[float] = []
+        start = time.monotonic()
+        thread.start()
+        evaluated = service.complete(run_id, now=datetime.now(UTC), claim_session=claim_session, sleep=naps.append)
+        waited = time.monotonic() - start
+        thread.join()
+        report = service.finish(run_id, now=datetime.now(UTC))
+        claim_session.close()
+        other.close()
+    assert evaluated == 1 and naps == []
+    assert 0.4 <= waited < 3
+    assert report["students_evaluated"] == 2 and len(report["issued"]) == 1
+
+
+def test_a_worker_gives_up_on_claims_held_past_its_timeout(app, client, token_for, backend):
+    if backend != "postgres":
+        pytest.skip("row locks: PostgreSQL")
+    from sqlalchemy import text
+
+    from issuer.errors import Conflict
+    from issuer.services.closing import CloseService
+    from issuer.store import db
+    from issuer.web import deps
+
+    run_id = _open_spring_run(app, client, token_for)
+    with app.app_context():
+        other = app.extensions["issuer.sessions"]()
+        other.execute(text("SELECT 1 FROM close_claims WHERE run_id = :r FOR UPDATE"), {"r": run_id}).all()
+        claim_session = app.extensions["issuer.sessions"]()
+        service = CloseService(db.session(), issuance=deps.issuance())
+        start = time.monotonic()
+        with pytest.raises(Conflict) as raised:
+            service.complete(run_id, now=datetime.now(UTC), claim_session=claim_session, timeout_seconds=0.5)
+        waited = time.monotonic() - start
+        other.rollback()
+        assert service.pending(run_id) == 2
+        claim_session.close()
+        other.close()
+    assert raised.value.code == "CLOSE_IN_PROGRESS" and 0.4 <= waited < 3
