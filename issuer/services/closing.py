@@ -38,6 +38,7 @@ from issuer.store.repositories import AuditRepository
 CLAIM_BATCH = 200  # most students per claim batch: their reads and writes are batched too (at 50, a
 # two-worker close took 10 % longer: a claim scan and two commits every 50 students)
 MIN_CLAIM_BATCH = 10
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 ISSUER = "AISBL"
 
 
@@ -178,8 +179,10 @@ class CloseService:
         try:
             freed = claim_session.scalars(select(CloseClaimRow.student_pk).where(
                 CloseClaimRow.run_id == run_id, ~CloseClaimRow.done).with_for_update()).first()
-        except OperationalError as error:  # lock_timeout
+        except OperationalError as error:
             claim_session.rollback()
+            if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
             raise Conflict("other workers still hold claims of this close", code="CLOSE_IN_PROGRESS") from error
         claim_session.rollback()  # let ``work`` claim them (SKIP LOCKED) in its batches
         self.session.rollback()  # and see the others' commits

@@ -35,10 +35,12 @@ def strict_pixels(png: bytes) -> Pixels:
         if pos + 12 > len(png):
             raise BadPng(f"truncated chunk at byte {pos}")
         length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        if pos + 12 + length > len(png):
+            raise BadPng(f"the {kind!r} chunk at byte {pos} runs past the end")
         data = png[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", png[pos + 8 + length:pos + 12 + length] or b"\0\0\0\0")
-        if len(data) != length or zlib.crc32(kind + data) != crc:
-            raise BadPng(f"bad CRC or length in the {kind!r} chunk at byte {pos}")
+        (crc,) = struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])
+        if zlib.crc32(kind + data) != crc:
+            raise BadPng(f"bad CRC in the {kind!r} chunk at byte {pos}")
         chunks.append((kind, data))
         pos += 12 + length
     kinds = [kind for kind, _ in chunks]

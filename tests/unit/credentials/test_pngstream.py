@@ -133,6 +133,8 @@ def test_the_strict_reader_refuses_a_page_that_does_not_add_up():
     flipped = data[:at + 40] + bytes([data[at + 40] ^ 1]) + data[at + 41:]
     with pytest.raises(BadPng, match="CRC"):
         strict_pixels(flipped)
+    with pytest.raises(BadPng, match="past the end|truncated"):
+        strict_pixels(data[:-20])
     idat_end = data.index(b"IEND") - 8
     stream = data[at:idat_end]
     bad_adler = stream[:-1] + bytes([stream[-1] ^ 1])
