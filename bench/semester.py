@@ -357,9 +357,10 @@ class Postgres:
 def settle(cfg: dict) -> float:
     """Let the previous phase's writes reach the disk before the next phase is timed: ``os.sync()``
     and, on PostgreSQL, ``CHECKPOINT``. Issuing writes about 5 GB; without this the kernel and
-    PostgreSQL flushed it in the background during the closes that followed, and the time they
-    took moved by a third from run to run (more with two workers, which need both cores). Returns
-    the seconds it took, which no phase counts (they are printed at the end)."""
+    PostgreSQL flushed it in the background during the closes that followed, which hurt most with
+    two workers, as they need both cores (a two-worker autumn close took 1.43-2.05 s on the same
+    data, settled 1.43-1.55 s). Returns the seconds it took, which no phase counts (they are
+    printed at the end)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import DBAPIError
 
