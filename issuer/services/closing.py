@@ -125,8 +125,7 @@ class CloseService:
                 return evaluated
             # a rerun redoes a lost batch; ``finish`` commits durably after the last (see defer_flush)
             defer_flush(claim_session)
-            defer_flush(self.session)
-            outcomes = self.evaluate_many([claim.student_pk for claim in claims], context, now=now)
+            outcomes = self.evaluate_many([claim.student_pk for claim in claims], context, now=now, durable=False)
             for claim in claims:
                 outcome = outcomes[claim.student_pk]
                 # nothing to report (most students, and every one in a semester without itineraries):
@@ -136,7 +135,7 @@ class CloseService:
                 claim.done = True
             evaluated += len(claims)
             claim_session.commit()
-            if self.session.in_transaction():  # nothing was issued: end its reads (and defer_flush)
+            if self.session.in_transaction():  # nothing was issued: end the batch's reads
                 self.session.commit()
             if progress:
                 progress(len(claims))
@@ -224,9 +223,10 @@ class CloseService:
         return self.evaluate_many([student_pk], context, now=now)[student_pk]
 
     def evaluate_many(self, student_pks: Sequence[int], context: "_CloseContext", *,
-                      now: datetime) -> dict[int, StudentOutcome]:
+                      now: datetime, durable: bool = True) -> dict[int, StudentOutcome]:
         """``evaluate`` for several students: their data read in a few queries, their certificates
-        stored in one transaction while nothing conflicts (``IssuanceService.store_many``)."""
+        stored in one transaction while nothing conflicts (``IssuanceService.store_many``, whose
+        ``durable`` this passes on)."""
         students = {s.id: s for s in self.session.scalars(select(StudentRow).where(StudentRow.id.in_(student_pks)))}
         held_by = CredentialRepository(self.session).held_by_student_pks(list(student_pks))
         issued_by = self._itineraries_of(student_pks)
@@ -244,7 +244,7 @@ class CloseService:
         parts = self._component_rows({h.credential_id for *_, chosen in plans for h in chosen})
         ids = self.issuance.store_many([self._pending(student, kind, sector, chosen, context, parts)
                                         for student, kind, sector, chosen in plans],
-                                       institutions=context.catalogue.institutions, now=now)
+                                       institutions=context.catalogue.institutions, now=now, durable=durable)
         issued: dict[int, list[dict]] = {pk: [] for pk in student_pks}
         for (student, kind, sector, chosen), credential in zip(plans, ids):
             issued_by[student.id].add((kind, sector))

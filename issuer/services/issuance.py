@@ -34,7 +34,7 @@ from issuer.errors import InvalidRequest
 from issuer.services.documents import SignedDocuments, issuer_of, sign_award
 from issuer.services.keystore import KeyStore
 from issuer.services.status import StatusService, status_list_url
-from issuer.store.db import refresh_statistics, utf8_text
+from issuer.store.db import defer_flush, refresh_statistics, utf8_text
 from issuer.store.models import CredentialComponentRow, CredentialRow, StatusListRow
 from issuer.store.repositories import AuditRepository, CatalogueRepository, CompletionRepository
 
@@ -213,8 +213,10 @@ class IssuanceService:
         return self._store_one(pending, institutions=institutions, now=now)
 
     def store_many(self, pending: Sequence["PendingAward"], *, institutions: Mapping[str, Institution],
-                   now: datetime) -> list[str]:
+                   now: datetime, durable: bool = True) -> list[str]:
         """``store`` for several awards, in order, sharing one transaction when nothing conflicts.
+        ``durable=False``: that transaction's commit does not wait for the disk (``defer_flush``:
+        for work a rerun redoes, such as a close's batches).
 
         Each certificate's rows (credential, components, audit record) are inserted together; if
         any insert fails (an award issued meanwhile by another worker, or a status index taken
@@ -227,6 +229,8 @@ class IssuanceService:
         prepared = [self._prepare(p, institutions=institutions, now=now, slot=slot) for p, slot in zip(pending, slots)]
         try:
             self._insert(prepared, now=now)
+            if not durable:
+                defer_flush(self.session)
             self.session.commit()
         except IntegrityError:
             self.session.rollback()
