@@ -55,6 +55,10 @@ def claim_statement(run_id: int, batch: int = CLAIM_BATCH) -> Select:
             .order_by(CloseClaimRow.student_pk).limit(batch).with_for_update(skip_locked=True))
 
 
+def _claims_still_held() -> Conflict:
+    return Conflict("other workers still hold claims of this close", code="CLOSE_IN_PROGRESS")
+
+
 @dataclass(frozen=True)
 class StudentOutcome:
     issued: list[dict]
@@ -135,8 +139,6 @@ class CloseService:
                 claim.done = True
             evaluated += len(claims)
             claim_session.commit()
-            if self.session.in_transaction():  # nothing was issued: end the batch's reads
-                self.session.commit()
             if progress:
                 progress(len(claims))
 
@@ -159,7 +161,7 @@ class CloseService:
         waited = 0.0
         while self.pending(run_id):
             if waited >= timeout_seconds:
-                raise Conflict("other workers still hold claims of this close", code="CLOSE_IN_PROGRESS")
+                raise _claims_still_held()
             self.session.rollback()  # see the others' commits
             sleep(poll_seconds)
             waited += poll_seconds
@@ -173,7 +175,7 @@ class CloseService:
         longer matches ``NOT done``."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise Conflict("other workers still hold claims of this close", code="CLOSE_IN_PROGRESS")
+            raise _claims_still_held()
         claim_session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(remaining * 1000))}"))
         try:
             freed = claim_session.scalars(select(CloseClaimRow.student_pk).where(
@@ -182,7 +184,7 @@ class CloseService:
             claim_session.rollback()
             if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
                 raise
-            raise Conflict("other workers still hold claims of this close", code="CLOSE_IN_PROGRESS") from error
+            raise _claims_still_held() from error
         claim_session.rollback()  # let ``work`` claim them (SKIP LOCKED) in its batches
         self.session.rollback()  # and see the others' commits
         return freed is not None
